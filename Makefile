@@ -1,0 +1,28 @@
+# One entry point for humans and CI. `make run` sets up .venv (kernel + every plugin of this
+# checkout) and runs the main job; `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
+SHARED ?= ../shared
+JAM_TEST_VECTORS ?= $(CURDIR)/.jam-vectors
+export JAM_TEST_VECTORS
+
+.PHONY: install vectors run test
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]' $(addprefix -e ./,$(PLUGINS))
+	touch $@
+
+vectors:
+	@if [ -x $(SHARED)/tools/unpack-vectors ] && [ "$(JAM_TEST_VECTORS)" = "$(CURDIR)/.jam-vectors" ]; then \
+		$(SHARED)/tools/unpack-vectors $(JAM_TEST_VECTORS) >/dev/null; fi
+
+run: install vectors
+	$(VENV)/bin/jamliquor --version
+	$(VENV)/bin/jamliquor plugins list
+	$(VENV)/bin/jamliquor conformance codec $(JAM_TEST_VECTORS)/codec/tiny
+
+test: install vectors
+	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,88 @@
+"""Conformance runner: `jamliquor conformance SUITE PATH`.
+
+A suite is a module `jamliquor.conformance.suites.<name>` defining
+
+    def run(path: pathlib.Path, spec: ChainSpec | None) -> Iterable[CaseResult]
+
+which yields one `CaseResult` per case found under PATH (any directory in the official
+test-vector layout). `spec` is the chain spec forced by the user, or None to let the suite
+infer it from the path (see `jamliquor.spec.spec_of_path`). Every suite shares one output
+contract: a line per failing case naming the first difference, then `N passed, M failed`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import attrs
+
+from ..spec import ChainSpec
+from . import suites as _suites_pkg
+
+
+@attrs.frozen(slots=True)
+class CaseResult:
+    name: str
+    error: str | None = None  # None: passed; otherwise why it failed (first differing field)
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None
+
+
+class ConformanceError(Exception):
+    """The suite could not run at all (unknown suite, missing path)."""
+
+
+def available_suites() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(_suites_pkg.__path__) if not m.name.startswith("_"))
+
+
+def load_suite(name: str):
+    if name not in available_suites():
+        raise ConformanceError(f"unknown suite {name!r}; available: {', '.join(available_suites())}")
+    return importlib.import_module(f"{_suites_pkg.__name__}.{name}")
+
+
+def run_suite(
+    name: str, path: Path, spec: ChainSpec | None = None, emit: Callable[[str], None] = print
+) -> tuple[int, int]:
+    """Run suite `name` over `path`, emit a line per failure and the closing line; return (passed, failed)."""
+    suite = load_suite(name)
+    path = Path(path)
+    if not path.exists():
+        raise ConformanceError(f"path does not exist: {path}")
+    passed = failed = 0
+    results: Iterable[CaseResult] = suite.run(path, spec)
+    try:
+        for result in results:
+            if result.passed:
+                passed += 1
+            else:
+                failed += 1
+                emit(f"FAIL {result.name}: {result.error}")
+    except Exception as exc:  # a suite bug must still produce the contract's closing line
+        failed += 1
+        emit(f"FAIL <suite {name}>: {type(exc).__name__}: {exc}")
+        emit(traceback.format_exc().rstrip())
+    emit(f"{passed} passed, {failed} failed")
+    return passed, failed
+
+
+def guarded(name: str, check: Callable[[], str | None]) -> CaseResult:
+    """Run one case's check; an unexpected exception is that case's failure, not the suite's."""
+    try:
+        return CaseResult(name, check())
+    except Exception as exc:
+        return CaseResult(name, f"{type(exc).__name__}: {exc}")
+
+
+def case_files(path: Path, suffix: str) -> list[Path]:
+    """Case files under `path` (a file or a directory, searched recursively), sorted."""
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob(f"*{suffix}") if p.is_file())

@@ -1,0 +1,1 @@
+"""One module per conformance suite; see `jamliquor.conformance`."""

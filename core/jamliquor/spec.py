@@ -1,0 +1,125 @@
+"""Chain-spec constants (GP v0.7.2 §"Constants", definitions.tex) for the `tiny` and `full` specs.
+
+This is the only place protocol constants live. Code takes a `ChainSpec` (usually the one
+selected by configuration) and never hard-codes a spec-dependent size. `full` carries the
+Graypaper's values; `tiny` overrides the ones listed in the test vectors' README / lib/tiny-const.asn.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen(slots=True)
+class ChainSpec:
+    name: str
+    validators_count: int  # V
+    core_count: int  # C
+    epoch_length: int  # E
+    ticket_submission_end: int  # Y (contest duration): slot in the epoch at which ticket submission ends
+    tickets_per_validator: int  # N
+    max_tickets_per_block: int  # K
+    rotation_period: int  # R
+    preimage_expunge_period: int  # D
+    max_block_gas: int  # G_T: total accumulation gas per block
+    max_refine_gas: int  # G_R
+    ec_piece_size: int  # W_E (octets)
+    segment_ec_pieces: int  # W_P
+    # Spec-independent GP constants (same in both specs, kept here so nothing is written twice).
+    report_acc_gas: int = 10_000_000  # G_A
+    package_auth_gas: int = 50_000_000  # G_I
+    recent_history_len: int = 8  # H
+    auth_pool_size: int = 8  # O
+    auth_queue_size: int = 80  # Q
+    max_package_items: int = 16  # I
+    max_report_deps: int = 8  # J
+    max_lookup_anchor_age: int = 14_400  # L
+    assurance_timeout_period: int = 5  # U
+    item_deposit: int = 10  # B_I
+    byte_deposit: int = 1  # B_L
+    base_deposit: int = 100  # B_S
+    min_public_service_index: int = 2**16  # S
+    max_package_extrinsics: int = 128  # T
+    max_package_imports: int = 3_072  # W_M
+    max_package_exports: int = 3_072  # W_X
+    max_auth_code_size: int = 64_000  # W_A
+    max_bundle_size: int = 13_791_360  # W_B
+    max_service_code_size: int = 4_000_000  # W_C
+    max_report_var_size: int = 48 * 2**10  # W_R
+    memo_size: int = 128  # W_T
+    slot_seconds: int = 6  # P
+    pvm_dyn_addr_align: int = 2  # Z_A
+    pvm_init_input_size: int = 2**24  # Z_I
+    pvm_page_size: int = 2**12  # Z_P
+    pvm_init_zone_size: int = 2**16  # Z_Z
+
+    @property
+    def segment_size(self) -> int:  # W_G = W_P * W_E = 4104
+        return self.segment_ec_pieces * self.ec_piece_size
+
+    @property
+    def validators_super_majority(self) -> int:  # ⌊2V/3⌋ + 1
+        return 2 * self.validators_count // 3 + 1
+
+    @property
+    def avail_bitfield_bytes(self) -> int:  # ⌈C/8⌉
+        return (self.core_count + 7) // 8
+
+    @property
+    def validators_per_core(self) -> int:
+        return self.validators_count // self.core_count
+
+
+FULL = ChainSpec(
+    name="full",
+    validators_count=1023,
+    core_count=341,
+    epoch_length=600,
+    ticket_submission_end=500,
+    tickets_per_validator=2,
+    max_tickets_per_block=16,
+    rotation_period=10,
+    preimage_expunge_period=19_200,
+    max_block_gas=3_500_000_000,
+    max_refine_gas=5_000_000_000,
+    ec_piece_size=684,
+    segment_ec_pieces=6,
+)
+
+TINY = ChainSpec(
+    name="tiny",
+    validators_count=6,
+    core_count=2,
+    epoch_length=12,
+    ticket_submission_end=10,
+    tickets_per_validator=3,
+    max_tickets_per_block=3,
+    rotation_period=4,
+    preimage_expunge_period=32,
+    max_block_gas=20_000_000,
+    max_refine_gas=1_000_000_000,
+    ec_piece_size=4,
+    segment_ec_pieces=1026,
+)
+
+SPECS: dict[str, ChainSpec] = {"tiny": TINY, "full": FULL}
+
+
+class UnknownSpecError(ValueError):
+    """Raised for a chain-spec name other than those in `SPECS`."""
+
+
+def get_spec(name: str) -> ChainSpec:
+    try:
+        return SPECS[name]
+    except KeyError:
+        raise UnknownSpecError(f"unknown chain spec {name!r}; available: {', '.join(SPECS)}") from None
+
+
+def spec_of_path(path: object) -> ChainSpec | None:
+    """Guess the spec from a vector path (`.../tiny/...` or `.../full/...`); None if neither."""
+    parts = str(path).replace("\\", "/").split("/")
+    for name in ("tiny", "full"):
+        if name in parts:
+            return SPECS[name]
+    return None
