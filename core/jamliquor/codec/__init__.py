@@ -18,6 +18,8 @@ from .core import (
     Choice,
     Codec,
     Descriptor,
+    Enum,
+    NULL,
     Opt,
     Seq,
     StructCodec,
@@ -80,7 +82,7 @@ def from_json(desc: Any, obj: Any, spec: ChainSpec) -> Any:
 
 __all__ = [
     "BLOB", "BOOL", "COMPACT", "H32", "U8", "U16", "U32", "U64", "Bytes", "Choice", "Codec",
-    "Descriptor", "Opt", "Seq", "StructCodec", "Variant", "bind", "decode_natural", "encode_natural",
+    "Descriptor", "Enum", "NULL", "Opt", "Seq", "StructCodec", "Variant", "bind", "decode_natural", "encode_natural",
     "field", "struct", "encode", "decode", "decode_prefix", "to_json", "from_json",
     "BadDiscriminantError", "BadLengthError", "CodecError", "EncodeError", "JsonShapeError",
     "NonCanonicalError", "TrailingBytesError", "TruncatedError",

@@ -304,6 +304,72 @@ BOOL = _Singleton(_BoolCodec())
 BLOB = _Singleton(_BlobCodec())
 
 
+class _NullCodec(Codec):
+    """ASN.1 NULL: no bytes, JSON null."""
+
+    def __init__(self) -> None:
+        super().__init__("Null", 0)
+
+    def enc(self, v: None, out: bytearray) -> None:
+        if v is not None:
+            raise EncodeError(f"Null expected, got {v!r}")
+
+    def dec(self, buf: bytes, pos: int) -> tuple[None, int]:
+        return None, pos
+
+    def to_json(self, v: None) -> None:
+        return None
+
+    def from_json(self, j: Any) -> None:
+        if j is not None:
+            raise JsonShapeError(f"expected null, got {j!r}")
+        return None
+
+
+NULL = _Singleton(_NullCodec())
+
+
+class _EnumCodec(Codec):
+    __slots__ = ("names", "index")
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        super().__init__(f"Enum[{len(names)}]", 1)
+        self.names = names
+        self.index = {n: i for i, n in enumerate(names)}
+
+    def enc(self, v: str, out: bytearray) -> None:
+        i = self.index.get(v)
+        if i is None:
+            raise EncodeError(f"unknown enumeration value {v!r}")
+        out.append(i)
+
+    def dec(self, buf: bytes, pos: int) -> tuple[str, int]:
+        if pos >= len(buf):
+            raise TruncatedError("enumeration: no bytes left", pos)
+        i = buf[pos]
+        if i >= len(self.names):
+            raise BadDiscriminantError(f"enumeration value {i} out of range", pos)
+        return self.names[i], pos + 1
+
+    def to_json(self, v: str) -> str:
+        return v
+
+    def from_json(self, j: Any) -> str:
+        if j not in self.index:
+            raise JsonShapeError(f"unknown enumeration value {j!r}")
+        return j
+
+
+class Enum(Descriptor):
+    """ASN.1 ENUMERATED: one octet indexing `names` (snake_case); values are the name strings."""
+
+    def __init__(self, names: list[str] | tuple[str, ...]) -> None:
+        self.names = tuple(names)
+
+    def _bind(self, spec: ChainSpec) -> Codec:
+        return _EnumCodec(self.names)
+
+
 class Bytes(Descriptor):
     """A fixed-length octet string; `n` an int, a ChainSpec attribute name, or a function of the spec."""
 
