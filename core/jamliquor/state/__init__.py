@@ -1,0 +1,76 @@
+"""The chain state σ kept as its serialization (GP Appendix D): 31-byte keys → encoded values.
+
+Components are decoded only when a subsystem asks for them and cached on the (immutable)
+state object; `updated()` makes the posterior state by sharing every untouched value, so a
+block never copies or re-encodes the whole state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..codec import CodecError, decode, encode
+from ..spec import ChainSpec
+from ..types import ServiceInfo
+from .components import COMPONENTS
+from .keys import KEY_SIZE, component_key, service_info_key
+
+_KEYS = {name: component_key(index) for name, (index, _) in COMPONENTS.items()}
+
+
+class StateFormatError(ValueError):
+    """A key/value set that is not a well-formed serialized state (bad key size, undecodable component)."""
+
+
+class ChainState:
+    __slots__ = ("kv", "spec", "_decoded")
+
+    def __init__(self, kv: dict[bytes, bytes], spec: ChainSpec, _decoded: dict[str, Any] | None = None) -> None:
+        self.kv = kv  # owned; never mutated after construction
+        self.spec = spec
+        self._decoded: dict[str, Any] = _decoded or {}
+
+    @classmethod
+    def from_keyvals(cls, pairs: Iterable[tuple[bytes, bytes]], spec: ChainSpec) -> "ChainState":
+        kv: dict[bytes, bytes] = {}
+        for key, value in pairs:
+            if len(key) != KEY_SIZE:
+                raise StateFormatError(f"state key of {len(key)} bytes (want {KEY_SIZE}): {bytes(key).hex()}")
+            kv[bytes(key)] = bytes(value)
+        return cls(kv, spec)
+
+    def __getitem__(self, name: str) -> Any:
+        """The decoded component `name` (see `components.COMPONENTS`)."""
+        value = self._decoded.get(name)
+        if value is None and name not in self._decoded:
+            raw = self.kv.get(_KEYS[name])
+            if raw is None:
+                raise StateFormatError(f"state has no component {name!r}")
+            try:
+                value = decode(COMPONENTS[name][1], raw, self.spec)
+            except CodecError as exc:
+                raise StateFormatError(f"component {name!r}: {exc}") from exc
+            self._decoded[name] = value
+        return value
+
+    def service_info(self, service: int) -> ServiceInfo | None:
+        raw = self.kv.get(service_info_key(service))
+        return None if raw is None else decode(ServiceInfo, raw, self.spec)
+
+    def updated(self, components: Mapping[str, Any] = {}, raw: Mapping[bytes, bytes | None] = {}) -> "ChainState":
+        """A new state with `components` re-encoded and `raw` key/values set (None deletes)."""
+        kv = dict(self.kv)
+        decoded = {k: v for k, v in self._decoded.items() if k not in components}
+        for name, value in components.items():
+            kv[_KEYS[name]] = encode(value, self.spec, COMPONENTS[name][1])
+            decoded[name] = value
+        for key, value in raw.items():
+            if value is None:
+                kv.pop(key, None)
+            else:
+                kv[key] = value
+        return ChainState(kv, self.spec, decoded)
+
+    def keyvals(self) -> list[tuple[bytes, bytes]]:
+        return sorted(self.kv.items())
