@@ -30,6 +30,7 @@ def test_case(state: type, input_desc: Any, output_desc: Any) -> type:
         post_state: Any = field(state)
 
     TestCase.__qualname__ = f"{state.__qualname__}TestCase"
+    TestCase.__test__ = False  # not a pytest test class, despite its name
     return TestCase
 
 
