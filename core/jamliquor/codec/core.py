@@ -528,19 +528,23 @@ class Variant:
 
 
 class _ChoiceCodec(Codec):
-    __slots__ = ("by_tag", "by_name")
+    __slots__ = ("by_tag", "by_name", "byte_tag")
 
-    def __init__(self, name: str, cases: dict[int, tuple[str, Codec | None]]) -> None:
+    def __init__(self, name: str, cases: dict[int, tuple[str, Codec | None]], byte_tag: bool = False) -> None:
         super().__init__(name)
         self.by_tag = cases
         self.by_name = {n: (t, c) for t, (n, c) in cases.items()}
+        self.byte_tag = byte_tag
 
     def enc(self, v: Variant, out: bytearray) -> None:
         try:
             tag, codec = self.by_name[v.name]
         except (KeyError, AttributeError):
             raise EncodeError(f"{self.name}: unknown case {v!r}") from None
-        encode_natural(tag, out)
+        if self.byte_tag:
+            out.append(tag)
+        else:
+            encode_natural(tag, out)
         if codec is not None:
             try:
                 codec.enc(v.value, out)
@@ -548,7 +552,12 @@ class _ChoiceCodec(Codec):
                 raise e.at(v.name)
 
     def dec(self, buf: bytes, pos: int) -> tuple[Variant, int]:
-        tag, p = decode_natural(buf, pos)
+        if self.byte_tag:
+            if pos >= len(buf):
+                raise TruncatedError(f"{self.name}: no discriminant", pos)
+            tag, p = buf[pos], pos + 1
+        else:
+            tag, p = decode_natural(buf, pos)
         case = self.by_tag.get(tag)
         if case is None:
             raise BadDiscriminantError(f"{self.name}: unknown discriminant {tag}", pos)
@@ -576,14 +585,19 @@ class _ChoiceCodec(Codec):
 
 
 class Choice(Descriptor):
-    """A discriminated union: `{tag: (case_name, descriptor or None)}`; values are `Variant`s."""
+    """A discriminated union: `{tag: (case_name, descriptor or None)}`; values are `Variant`s.
 
-    def __init__(self, name: str, cases: dict[int, tuple[str, Any]]) -> None:
+    The tag is a GP natural (C.1); `byte_tag=True` makes it one raw octet (tags up to 255),
+    as in the conformance fuzzer protocol's messages."""
+
+    def __init__(self, name: str, cases: dict[int, tuple[str, Any]], byte_tag: bool = False) -> None:
         self.name = name
         self.cases = cases
+        self.byte_tag = byte_tag
 
     def _bind(self, spec: ChainSpec) -> Codec:
-        return _ChoiceCodec(self.name, {t: (n, None if d is None else bind(d, spec)) for t, (n, d) in self.cases.items()})
+        cases = {t: (n, None if d is None else bind(d, spec)) for t, (n, d) in self.cases.items()}
+        return _ChoiceCodec(self.name, cases, self.byte_tag)
 
 
 # --------------------------------------------------------------------------------------------
