@@ -45,8 +45,12 @@ def case_paths(path: Path) -> list[Path]:
     """One file per case under `path`: the `.bin`, or the `.json` where no `.bin` exists."""
     if path.is_file():
         return [path]
-    bins = {p.with_suffix(""): p for p in path.rglob("*.bin")}
-    jsons = {p.with_suffix(""): p for p in path.rglob("*.json")}
+
+    def is_case(p: Path) -> bool:  # e.g. stf/safrole/ also holds the ring SRS beside tiny/ and full/
+        return not any((p.parent / d).is_dir() for d in ("tiny", "full"))
+
+    bins = {p.with_suffix(""): p for p in path.rglob("*.bin") if is_case(p)}
+    jsons = {p.with_suffix(""): p for p in path.rglob("*.json") if is_case(p)}
     return sorted({**jsons, **bins}.values())
 
 
