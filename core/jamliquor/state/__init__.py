@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..codec import CodecError, decode, encode
+from ..merkle.trie import StateTrie
 from ..spec import ChainSpec
 from ..types import ServiceInfo
 from .components import COMPONENTS
@@ -24,12 +25,15 @@ class StateFormatError(ValueError):
 
 
 class ChainState:
-    __slots__ = ("kv", "spec", "_decoded")
+    __slots__ = ("kv", "spec", "_decoded", "_trie")
 
-    def __init__(self, kv: dict[bytes, bytes], spec: ChainSpec, _decoded: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, kv: dict[bytes, bytes], spec: ChainSpec, _decoded: dict[str, Any] | None = None, _trie: StateTrie | None = None
+    ) -> None:
         self.kv = kv  # owned; never mutated after construction
         self.spec = spec
         self._decoded: dict[str, Any] = _decoded or {}
+        self._trie = _trie  # built on first `root()`, then carried forward incrementally
 
     @classmethod
     def from_keyvals(cls, pairs: Iterable[tuple[bytes, bytes]], spec: ChainSpec) -> "ChainState":
@@ -62,15 +66,26 @@ class ChainState:
         """A new state with `components` re-encoded and `raw` key/values set (None deletes)."""
         kv = dict(self.kv)
         decoded = {k: v for k, v in self._decoded.items() if k not in components}
+        changes: dict[bytes, bytes | None] = {}
         for name, value in components.items():
-            kv[_KEYS[name]] = encode(value, self.spec, COMPONENTS[name][1])
+            key, data = _KEYS[name], encode(value, self.spec, COMPONENTS[name][1])
+            if kv.get(key) != data:
+                kv[key] = changes[key] = data
             decoded[name] = value
         for key, value in raw.items():
             if value is None:
-                kv.pop(key, None)
-            else:
-                kv[key] = value
-        return ChainState(kv, self.spec, decoded)
+                if kv.pop(key, None) is not None:
+                    changes[key] = None
+            elif kv.get(key) != value:
+                kv[key] = changes[key] = value
+        trie = self._trie.updated(changes) if self._trie is not None else None
+        return ChainState(kv, self.spec, decoded, trie)
+
+    def root(self) -> bytes:
+        """GP eq. (D.5) M_σ: the state root, updated incrementally from the parent's trie."""
+        if self._trie is None:
+            self._trie = StateTrie.from_items(self.kv)
+        return self._trie.root
 
     def keyvals(self) -> list[tuple[bytes, bytes]]:
         return sorted(self.kv.items())

@@ -1,0 +1,1 @@
+"""Merklization: the state trie (GP D), binary Merkle trees and mountain ranges (GP E)."""
