@@ -49,6 +49,15 @@ def conformance(
     raise typer.Exit(1 if failed else 0)
 
 
+def _register_plugins() -> None:
+    from .cli_plugins import app as plugins_app
+
+    app.add_typer(plugins_app, name="plugins")
+
+
+_register_plugins()
+
+
 def _register_bench() -> None:
     from .bench import available_benchmarks
 

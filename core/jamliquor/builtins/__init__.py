@@ -1,0 +1,1 @@
+"""Kernel-provided hook implementations, registered through the same hooks as any plugin."""

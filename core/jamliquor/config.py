@@ -1,0 +1,146 @@
+"""Configuration: defaults < TOML file < environment variables < command-line flags.
+
+The file is `$JAMLIQUOR_CONFIG`, else `./jamliquor.toml`, else none (defaults work without it):
+
+    chain_spec = "tiny"            # JAMLIQUOR_CHAIN_SPEC
+    data_dir = "~/.local/share/jamliquor"   # JAMLIQUOR_DATA_DIR
+    plugins = ["polkavm"]          # JAMLIQUOR_PLUGINS="polkavm,pqc"; absent = every installed plugin
+    ring_srs = "/path/zcash-srs-2-11-uncompressed.bin"   # JAM_RING_SRS
+    store_keep = 32                # JAMLIQUOR_STORE_KEEP
+
+A new key is one line in `KEYS`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .spec import SPECS
+
+
+class ConfigError(ValueError):
+    """An unreadable config file or a value of the wrong kind."""
+
+
+def _plugins(v: Any) -> tuple[str, ...] | None:
+    if v is None:
+        return None
+    items = v.split(",") if isinstance(v, str) else v
+    if not isinstance(items, (list, tuple)) or not all(isinstance(x, str) for x in items):
+        raise ConfigError(f"plugins must be a list of names, got {v!r}")
+    return tuple(x.strip() for x in items if x.strip())
+
+
+def _spec(v: Any) -> str:
+    if v not in SPECS:
+        raise ConfigError(f"chain_spec must be one of {', '.join(SPECS)}, got {v!r}")
+    return v
+
+
+def _positive_int(v: Any) -> int:
+    try:
+        n = int(v)
+    except (TypeError, ValueError):
+        raise ConfigError(f"expected a positive integer, got {v!r}") from None
+    if n < 1:
+        raise ConfigError(f"expected a positive integer, got {v!r}")
+    return n
+
+
+def _path(v: Any) -> Path | None:
+    return None if v in (None, "") else Path(str(v)).expanduser()
+
+
+# key → (environment variable, parser, default)
+KEYS: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
+    "chain_spec": ("JAMLIQUOR_CHAIN_SPEC", _spec, "tiny"),
+    "data_dir": ("JAMLIQUOR_DATA_DIR", _path, Path("~/.local/share/jamliquor").expanduser()),
+    "plugins": ("JAMLIQUOR_PLUGINS", _plugins, None),
+    "ring_srs": ("JAM_RING_SRS", _path, None),
+    "store_keep": ("JAMLIQUOR_STORE_KEEP", _positive_int, 32),
+}
+
+
+@attrs.frozen
+class Config:
+    chain_spec: str
+    data_dir: Path
+    plugins: tuple[str, ...] | None
+    ring_srs: Path | None
+    store_keep: int
+    file: Path | None = None
+
+
+def config_file(explicit: Path | None = None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("JAMLIQUOR_CONFIG")
+    if env:
+        return Path(env)
+    local = Path.cwd() / "jamliquor.toml"
+    return local if local.exists() else None
+
+
+def read_file(path: Path | None) -> dict[str, Any]:
+    if path is None or not path.exists():
+        return {}
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    unknown = set(data) - set(KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown keys {sorted(unknown)}; known: {sorted(KEYS)}")
+    return data
+
+
+def load_config(file: Path | None = None, flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Resolve every key: CLI `flags` (non-None values) > environment > file > default."""
+    env = os.environ if env is None else env
+    path = config_file(file)
+    from_file = read_file(path)
+    values: dict[str, Any] = {}
+    for key, (var, parse, default) in KEYS.items():
+        if flags and flags.get(key) is not None:
+            raw = flags[key]
+        elif var in env:
+            raw = env[var]
+        elif key in from_file:
+            raw = from_file[key]
+        else:
+            values[key] = default
+            continue
+        try:
+            values[key] = parse(raw)
+        except ConfigError as exc:
+            raise ConfigError(f"{key}: {exc}") from None
+    return Config(**values, file=path)
+
+
+def write_plugins(path: Path, plugins: tuple[str, ...]) -> None:
+    """Persist the plugin allow-list into the TOML file at `path`, keeping its other keys."""
+    data = read_file(path)
+    data["plugins"] = list(plugins)
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list):
+            lines.append(f"{key} = [{', '.join(_toml_str(v) for v in value)}]")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            lines.append(f"{key} = {value}")
+        else:
+            lines.append(f"{key} = {_toml_str(str(value))}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+
+
+def _toml_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'

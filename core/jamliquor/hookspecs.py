@@ -1,0 +1,114 @@
+"""The JamLiquor plugin contract: every hook a plugin may implement, on one page.
+
+Plugins are discovered through the entry-point group ``jamliquor``; each entry point names a
+module or object carrying functions decorated with :data:`hookimpl`. The kernel calls hooks
+through :class:`jamliquor.plugins.PluginHost` (``host.call("execute", request=...)``), never by
+importing a plugin. Implementations that live in the kernel (e.g. the built-in signature
+schemes) register through these same hooks.
+
+Conventions, as in pluggy/pytest:
+
+* ``firstresult=True`` hooks stop at the first implementation returning something other than
+  ``None``; an implementation that does not handle the request (an unknown scheme or model, say)
+  returns ``None`` so the next one is asked.
+* Collected hooks return a list with one entry per implementation.
+* An exception raised inside an implementation reaches the caller as
+  :class:`jamliquor.plugins.PluginCallError` naming the plugin and hook.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+import pluggy
+
+if TYPE_CHECKING:  # types only; the kernel never imports a plugin
+    from .execution import ExecuteRequest, ExecuteResult
+    from .spec import ChainSpec
+    from .state import ChainState
+    from .types import Block
+
+PROJECT = "jamliquor"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec(firstresult=True)
+def jamliquor_import_block(state: ChainState, block: Block, spec: ChainSpec) -> ChainState | None:
+    """Validate ``block`` against the prior ``state`` and return the posterior state.
+
+    Called by the node, the ``import``/``conformance traces`` commands and the fuzz target.
+    Raise :class:`jamliquor.block.BlockError` or :class:`jamliquor.stf.StateError` for an
+    invalid block (the prior state object stays valid and unchanged). Return ``None`` to let
+    another implementation handle it. The kernel registers the GP v0.7.2 importer.
+    """
+
+
+@hookspec(firstresult=True)
+def jamliquor_author_block(state: ChainState, slot: int, keys: Any, spec: ChainSpec) -> Block | None:
+    """Produce a sealed block for ``slot`` on top of ``state`` with the validator ``keys``.
+
+    Called by the authoring loop when this node holds the slot's sealing key (Safrole ticket
+    or fallback key). Return ``None`` when not entitled to author the slot.
+    """
+
+
+@hookspec(firstresult=True)
+def jamliquor_execute(request: ExecuteRequest) -> ExecuteResult | None:
+    """Run PVM code (GP appendix A) and return how it ended.
+
+    ``request`` carries the program blob, entry point, gas limit, initial registers and/or
+    argument memory, and a host-call handler through which alone the guest reaches chain
+    state. The result gives the exit reason (halt, panic, out-of-gas, page fault, host call),
+    gas used, final registers and the output. Called by accumulation (GP §12); provided by the
+    ``jamliquor-polkavm`` plugin. Return ``None`` if this implementation cannot run the request.
+    """
+
+
+@hookspec(firstresult=True)
+def jamliquor_sign(scheme: str, secret: bytes, message: bytes) -> bytes | None:
+    """Sign ``message`` with ``secret`` under the named ``scheme``; ``None`` if not offered.
+
+    Built-in schemes: ``"ed25519"`` (secret = 32-byte seed) and ``"bandersnatch"`` (an IETF VRF
+    signature; ``message`` = VRF input ‖ aux split by :func:`split_vrf_message`). Plugins add
+    others (e.g. ML-DSA).
+    """
+
+
+@hookspec(firstresult=True)
+def jamliquor_verify(scheme: str, public: bytes, message: bytes, signature: bytes) -> bool | None:
+    """Check ``signature`` on ``message`` by ``public`` under ``scheme``; ``None`` if not offered.
+
+    Ed25519 verification follows ZIP-215 (consensus rules). Returns a bool; never raises for
+    malformed keys or signatures (they are simply invalid).
+    """
+
+
+@hookspec
+def jamliquor_signature_schemes() -> Sequence[str]:
+    """The scheme names a plugin offers to ``sign``/``verify`` (collected from all plugins)."""
+
+
+@hookspec(firstresult=True)
+def jamliquor_predict(model: str, features: Sequence[float]) -> Sequence[float] | None:
+    """Run the named ``model`` on a feature vector and return its outputs; ``None`` if unknown."""
+
+
+@hookspec
+def jamliquor_models() -> Sequence[str]:
+    """The model names a plugin can ``predict`` with (collected from all plugins)."""
+
+
+VRF_SEPARATOR = b"\x00\xffjamliquor-aux\xff\x00"
+
+
+def split_vrf_message(message: bytes) -> tuple[bytes, bytes]:
+    """Split a Bandersnatch ``sign``/``verify`` message into (VRF input, aux data).
+
+    The message is ``vrf_input + VRF_SEPARATOR + aux``; without a separator all of it is the
+    VRF input and aux is empty."""
+    vrf_input, sep, aux = message.partition(VRF_SEPARATOR)
+    return vrf_input, aux if sep else b""
+
+
+HOOKS = ("import_block", "author_block", "execute", "sign", "verify", "signature_schemes", "predict", "models")

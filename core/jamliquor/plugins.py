@@ -1,0 +1,238 @@
+"""Plugin discovery, loading, unloading and runtime swapping (pluggy underneath).
+
+`PluginHost` keeps an immutable *snapshot* (a pluggy manager plus plugin records). A hook call
+takes the current snapshot once and runs entirely on it; load/unload/swap build a new snapshot
+and publish it with one reference assignment. So a call already in flight finishes on the old
+implementation, the next call sees the new one, and nothing is dropped or half-applied.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import threading
+import types
+from collections.abc import Iterable
+from importlib import metadata
+from typing import Any
+
+import attrs
+import pluggy
+
+from . import hookspecs
+from .hookspecs import HOOKS, PROJECT
+
+ENTRY_POINT_GROUP = "jamliquor"
+
+
+class PluginError(Exception):
+    """Base of plugin-management errors."""
+
+
+class UnknownPluginError(PluginError, KeyError):
+    """No plugin of that name is installed; the message lists those that are."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class PluginLoadError(PluginError):
+    """A plugin is installed but broken (its module fails to import or has no hooks)."""
+
+
+class PluginCallError(PluginError):
+    """A plugin raised inside a hook; `plugin` and `hook` name where, `__cause__` is the exception."""
+
+    def __init__(self, plugin: str, hook: str, exc: BaseException) -> None:
+        self.plugin = plugin
+        self.hook = hook
+        super().__init__(f"plugin {plugin!r} failed in hook {hook!r}: {type(exc).__name__}: {exc}")
+
+
+class MissingHookError(PluginError):
+    """No loaded plugin implements a firstresult hook the caller needs (e.g. `execute`)."""
+
+
+@attrs.frozen
+class PluginInfo:
+    name: str
+    distribution: str
+    version: str
+    hooks: tuple[str, ...]
+    builtin: bool = False
+
+
+@attrs.frozen
+class _Snapshot:
+    manager: pluggy.PluginManager
+    plugins: tuple[PluginInfo, ...]
+
+
+# Built-in implementations in the kernel, registered through the same hooks.
+BUILTINS = {"builtin-signing": "jamliquor.builtins.signing"}
+
+
+def _hook_names(obj: Any) -> tuple[str, ...]:
+    return tuple(h for h in HOOKS if getattr(getattr(obj, f"{PROJECT}_{h}", None), f"{PROJECT}_impl", None) is not None)
+
+
+def _guard(name: str, obj: Any) -> types.SimpleNamespace:
+    """A proxy of `obj`'s hook implementations that report failures as `PluginCallError(name)`."""
+    guarded = types.SimpleNamespace()
+    for hook in _hook_names(obj):
+        attr = f"{PROJECT}_{hook}"
+        impl = getattr(obj, attr)
+
+        @functools.wraps(impl)
+        def wrapper(*args: Any, __impl: Any = impl, __hook: str = hook, **kwargs: Any) -> Any:
+            try:
+                return __impl(*args, **kwargs)
+            except PluginCallError:
+                raise
+            except Exception as exc:
+                raise PluginCallError(name, __hook, exc) from exc
+
+        wrapper.__signature__ = __import__("inspect").signature(impl)  # pluggy reads argument names
+        setattr(guarded, attr, wrapper)
+    return guarded
+
+
+def discover() -> dict[str, metadata.EntryPoint]:
+    """Installed plugins: entry points of group `jamliquor`, by name."""
+    return {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+class PluginHost:
+    """Loads plugins from entry points (and kernel built-ins) and calls their hooks."""
+
+    def __init__(self, allow: Iterable[str] | None = None, load_builtins: bool = True) -> None:
+        self._lock = threading.Lock()
+        self._objects: dict[str, tuple[Any, PluginInfo]] = {}
+        self._snapshot = _Snapshot(self._new_manager(), ())
+        if load_builtins:
+            for name in BUILTINS:
+                self.load(name)
+        for name in (discover() if allow is None else allow):
+            if name not in self._objects:
+                self.load(name)
+
+    # ------------------------------------------------------------------ management
+
+    @staticmethod
+    def _new_manager() -> pluggy.PluginManager:
+        pm = pluggy.PluginManager(PROJECT)
+        pm.add_hookspecs(hookspecs)
+        return pm
+
+    def available(self) -> list[str]:
+        return sorted({*BUILTINS, *discover()})
+
+    def _resolve(self, name: str) -> tuple[Any, PluginInfo]:
+        if name in BUILTINS:
+            module = importlib.import_module(BUILTINS[name])
+            from . import __version__
+
+            return module, PluginInfo(name, "jamliquor", __version__, _hook_names(module), builtin=True)
+        ep = discover().get(name)
+        if ep is None:
+            raise UnknownPluginError(f"unknown plugin {name!r}; available: {', '.join(self.available()) or 'none'}")
+        try:
+            obj = ep.load()
+        except Exception as exc:
+            raise PluginLoadError(f"plugin {name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}") from exc
+        hooks = _hook_names(obj)
+        if not hooks:
+            raise PluginLoadError(f"plugin {name!r} ({ep.value}) implements no jamliquor hooks")
+        dist = ep.dist.name if ep.dist else "?"
+        version = ep.dist.version if ep.dist else "?"
+        return obj, PluginInfo(name, dist, version, hooks)
+
+    def _publish(self, objects: dict[str, tuple[Any, PluginInfo]]) -> None:
+        pm = self._new_manager()
+        for name, (obj, _) in objects.items():
+            pm.register(_guard(name, obj), name=name)
+        self._objects = objects
+        self._snapshot = _Snapshot(pm, tuple(info for _, info in objects.values()))
+
+    def load(self, name: str) -> PluginInfo:
+        """Load plugin `name` (an entry point or built-in); loading a loaded plugin is a no-op."""
+        with self._lock:
+            if name in self._objects:
+                return self._objects[name][1]
+            obj, info = self._resolve(name)
+            self._publish({**self._objects, name: (obj, info)})
+            return info
+
+    def unload(self, name: str) -> None:
+        with self._lock:
+            if name not in self._objects:
+                raise UnknownPluginError(f"plugin {name!r} is not loaded; loaded: {', '.join(self._objects) or 'none'}")
+            self._publish({k: v for k, v in self._objects.items() if k != name})
+
+    def swap(self, old: str, new: str) -> PluginInfo:
+        """Replace loaded plugin `old` with `new` in one step (calls never see neither or both)."""
+        with self._lock:
+            if old not in self._objects:
+                raise UnknownPluginError(f"plugin {old!r} is not loaded; loaded: {', '.join(self._objects) or 'none'}")
+            obj, info = self._resolve(new)  # fails before anything changes
+            objects = {k: v for k, v in self._objects.items() if k != old}
+            objects[new] = (obj, info)
+            self._publish(objects)
+            return info
+
+    def register_object(self, name: str, obj: Any, distribution: str = "<runtime>", version: str = "0") -> PluginInfo:
+        """Register an in-process plugin object (for embedding and tests) under `name`."""
+        hooks = _hook_names(obj)
+        if not hooks:
+            raise PluginLoadError(f"object for plugin {name!r} implements no jamliquor hooks")
+        info = PluginInfo(name, distribution, version, hooks)
+        with self._lock:
+            self._publish({**self._objects, name: (obj, info)})
+        return info
+
+    def plugins(self) -> tuple[PluginInfo, ...]:
+        return self._snapshot.plugins
+
+    # ------------------------------------------------------------------ calls
+
+    def call(self, hook: str, **kwargs: Any) -> Any:
+        """Call hook `hook` (name without the `jamliquor_` prefix) on the current snapshot."""
+        if hook not in HOOKS:
+            raise PluginError(f"unknown hook {hook!r}; hooks: {', '.join(HOOKS)}")
+        snapshot = self._snapshot  # one read: the whole call runs on this set of plugins
+        return getattr(snapshot.manager.hook, f"{PROJECT}_{hook}")(**kwargs)
+
+    def require(self, hook: str, provider_hint: str, **kwargs: Any) -> Any:
+        """Call a firstresult hook that must be answered; name `provider_hint` if none answers."""
+        result = self.call(hook, **kwargs)
+        if result is None:
+            loaded = ", ".join(p.name for p in self.plugins()) or "none"
+            raise MissingHookError(f"no loaded plugin implements {hook!r}; install/enable {provider_hint} (loaded: {loaded})")
+        return result
+
+    def signature_schemes(self) -> list[str]:
+        return sorted({s for schemes in self.call("signature_schemes") for s in schemes})
+
+    def models(self) -> list[str]:
+        return sorted({m for models in self.call("models") for m in models})
+
+
+_default: PluginHost | None = None
+_default_lock = threading.Lock()
+
+
+def default_host() -> PluginHost:
+    """The process-wide host, created on first use from the configuration's allow-list."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            from .config import load_config
+
+            _default = PluginHost(allow=load_config().plugins)
+        return _default
+
+
+def set_default_host(host: PluginHost | None) -> None:
+    global _default
+    with _default_lock:
+        _default = host
