@@ -1,0 +1,13 @@
+"""`jamliquor conformance preimages PATH`: the official preimages STF vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...spec import ChainSpec
+from ...stf.preimages import TestCase, transition
+from ...vectors.stf import run_suite
+
+
+def run(path: Path, spec: ChainSpec | None):
+    return run_suite(path, spec, TestCase, transition)

@@ -1,0 +1,18 @@
+"""History, authorizations, statistics and preimages STFs: every official case, tiny and full."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jamliquor.conformance import run_suite
+
+
+@pytest.mark.parametrize("name", ["history", "authorizations", "statistics", "preimages"])
+@pytest.mark.parametrize("spec", ["tiny", "full"])
+def test_suite_passes(vectors: Path, name: str, spec: str) -> None:
+    lines: list[str] = []
+    passed, failed = run_suite(name, vectors / "stf" / name / spec, emit=lines.append)
+    assert failed == 0, "\n".join(lines)
+    assert passed > 0
