@@ -9,7 +9,7 @@ import pytest
 from jamliquor.conformance import run_suite
 
 
-@pytest.mark.parametrize("name", ["safrole", "disputes", "history", "authorizations", "statistics", "preimages"])
+@pytest.mark.parametrize("name", ["safrole", "disputes", "assurances", "history", "authorizations", "statistics", "preimages"])
 @pytest.mark.parametrize("spec", ["tiny", "full"])
 def test_suite_passes(vectors: Path, name: str, spec: str) -> None:
     lines: list[str] = []
