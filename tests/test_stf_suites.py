@@ -8,8 +8,10 @@ import pytest
 
 from jamliquor.conformance import run_suite
 
+SUITES = ["safrole", "disputes", "assurances", "reports", "history", "authorizations", "preimages", "statistics"]
 
-@pytest.mark.parametrize("name", ["safrole", "disputes", "assurances", "history", "authorizations", "statistics", "preimages"])
+
+@pytest.mark.parametrize("name", SUITES)
 @pytest.mark.parametrize("spec", ["tiny", "full"])
 def test_suite_passes(vectors: Path, name: str, spec: str) -> None:
     lines: list[str] = []
