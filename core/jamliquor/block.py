@@ -52,3 +52,29 @@ def extrinsic_hash(extrinsic: Extrinsic, spec: ChainSpec) -> bytes:
 
 def block_hash(block: Block, spec: ChainSpec) -> bytes:
     return header_hash(block.header, spec)
+
+
+class BlockError(ValueError):
+    """A block rejected by a header-level check (GP §5, §6.4); `check` names the failed rule."""
+
+    check = "block"
+
+    def __init__(self, detail: str = "") -> None:
+        self.detail = detail
+        super().__init__(f"{self.check}: {detail}" if detail else self.check)
+
+
+def _block_error(check: str, doc: str) -> type[BlockError]:
+    name = "".join(p.capitalize() for p in check.split("_"))
+    return type(name, (BlockError,), {"check": check, "__doc__": doc, "__module__": __name__})
+
+
+BadParentStateRoot = _block_error("bad_parent_state_root", "H_R is not the prior state's root (GP eq. 5.8).")
+BadExtrinsicHash = _block_error("bad_extrinsic_hash", "H_X does not commit to the extrinsic (GP eq. 5.4).")
+BadSlot = _block_error("bad_slot", "H_T not after the parent's slot (GP eq. 5.7).")
+BadAuthorIndex = _block_error("bad_author_index", "H_I is not an index into κ' (GP eq. 5.9).")
+BadSeal = _block_error("bad_seal", "H_S is not a valid seal by the slot's sealing key (GP eq. 6.15/6.16).")
+BadEntropySource = _block_error("bad_entropy_source", "H_V is not a valid entropy VRF signature (GP eq. 6.17).")
+BadEpochMark = _block_error("bad_epoch_mark", "H_E differs from the epoch marker the state implies (GP eq. 6.27).")
+BadTicketsMark = _block_error("bad_tickets_mark", "H_W differs from the winning-tickets marker (GP eq. 6.28).")
+BadOffendersMark = _block_error("bad_offenders_mark", "H_O differs from the offenders of the disputes (GP eq. 10.20).")
