@@ -58,6 +58,15 @@ def _register_plugins() -> None:
 _register_plugins()
 
 
+def _register_import() -> None:
+    from .cli_import import import_trace
+
+    app.command("import")(import_trace)
+
+
+_register_import()
+
+
 def _register_bench() -> None:
     from .bench import available_benchmarks
 
