@@ -49,22 +49,17 @@ def conformance(
     raise typer.Exit(1 if failed else 0)
 
 
-def _register_plugins() -> None:
+def _register_commands() -> None:
+    from .cli_fuzz import fuzz_target
+    from .cli_import import import_trace
     from .cli_plugins import app as plugins_app
 
     app.add_typer(plugins_app, name="plugins")
-
-
-_register_plugins()
-
-
-def _register_import() -> None:
-    from .cli_import import import_trace
-
     app.command("import")(import_trace)
+    app.command("fuzz-target")(fuzz_target)
 
 
-_register_import()
+_register_commands()
 
 
 def _register_bench() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import struct
+import sys
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
@@ -147,6 +148,9 @@ class FuzzTarget:
                 reply = encode(self.handle(msg), self.spec, MESSAGE)
                 conn.sendall(_LEN.pack(len(reply)) + reply)
         except (SessionEnd, ConnectionError, OSError):
+            return
+        except Exception as exc:  # an internal fault ends this session (spec: close, no Error); keep serving
+            print(f"fuzz-target: session ended by internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
             return
 
 

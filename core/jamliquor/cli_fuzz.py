@@ -1,0 +1,39 @@
+"""`jamliquor fuzz-target --socket PATH`: serve the conformance fuzzer protocol v1."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def fuzz_target(
+    socket: Path = typer.Option(..., "--socket", help="Unix socket path to listen on."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="State store directory (default: a temporary one)."),
+    keep: int = typer.Option(32, "--keep", help="How many recent states the store keeps (prune threshold)."),
+    spec: str = typer.Option("tiny", "--spec", help="Chain spec: tiny | full."),
+    sessions: Optional[int] = typer.Option(None, "--sessions", help="Exit after this many sessions (default: serve forever)."),
+) -> None:
+    """Serve fuzzer-protocol sessions one after another on a Unix stream socket."""
+    from .fuzz.target import serve
+    from .spec import UnknownSpecError, get_spec
+    from .store import StateStore, StoreError
+
+    try:
+        chain = get_spec(spec)
+    except UnknownSpecError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    with tempfile.TemporaryDirectory(prefix="jamliquor-fuzz-") as tmp:
+        try:
+            store = StateStore(data_dir or Path(tmp) / "store", keep=keep)
+        except StoreError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2)
+        with store:
+            try:
+                serve(socket, store, chain, max_sessions=sessions)
+            except KeyboardInterrupt:
+                pass

@@ -1,0 +1,100 @@
+"""`jamliquor fuzz-target`: replayed by the independent fuzz-replay client; robust to bad input."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jamliquor.codec import Variant, encode
+from jamliquor.fuzz.messages import MESSAGE, PeerInfo, Version
+from jamliquor.fuzz.target import FuzzTarget
+from jamliquor.spec import TINY
+from jamliquor.store import StateStore
+
+REPO = Path(__file__).resolve().parents[1]
+REPLAY = REPO.parent / "shared" / "tools" / "fuzz-replay.py"
+JAMLIQUOR = Path(sys.executable).parent / "jamliquor"
+
+
+@pytest.mark.skipif(not REPLAY.exists(), reason="../shared/tools/fuzz-replay.py not available")
+def test_independent_client_replays_traces(vectors: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPLAY), "traces", str(vectors / "traces" / "fallback"), str(vectors / "traces" / "safrole"),
+         "--target-cmd", f"exec {JAMLIQUOR} fuzz-target --socket {{sock}}"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.stdout.count("100/100 matched") == 2
+
+
+def _frame(payload: bytes) -> bytes:
+    return struct.pack("<I", len(payload)) + payload
+
+
+def _recv(conn: socket.socket) -> bytes:
+    (n,) = struct.unpack("<I", conn.recv(4, socket.MSG_WAITALL))
+    return conn.recv(n, socket.MSG_WAITALL)
+
+
+PEER = encode(Variant("peer_info", PeerInfo(1, 3, Version(0, 7, 2), Version(0, 1, 0), "test")), TINY, MESSAGE)
+
+
+def test_malformed_message_ends_session_and_target_keeps_serving(tmp_path: Path) -> None:
+    sock = tmp_path / "t.sock"
+    proc = subprocess.Popen([str(JAMLIQUOR), "fuzz-target", "--socket", str(sock), "--sessions", "3"])
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            time.sleep(0.05)
+        with socket.socket(socket.AF_UNIX) as c:  # garbage: the session ends, nothing is sent back
+            c.connect(str(sock))
+            c.sendall(_frame(b"\x09garbage"))
+            assert c.recv(4) == b""
+        with socket.socket(socket.AF_UNIX) as c:  # a request before the handshake ends the session too
+            c.connect(str(sock))
+            c.sendall(_frame(b"\x04" + bytes(32)))
+            assert c.recv(4) == b""
+        with socket.socket(socket.AF_UNIX) as c:  # and a well-behaved session still works
+            c.connect(str(sock))
+            c.sendall(_frame(PEER))
+            assert _recv(c)[0] == 0
+        assert proc.wait(timeout=10) == 0
+    finally:
+        proc.kill()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.binary(max_size=200), max_size=4))
+def test_random_frames_never_crash(tmp_path_factory: pytest.TempPathFactory, payloads: list[bytes]) -> None:
+    store = StateStore(tmp_path_factory.mktemp("store"))
+    target = FuzzTarget(store, TINY)
+    a, b = socket.socketpair()
+    worker = threading.Thread(target=target.serve_connection, args=(b,))
+    worker.start()
+    try:
+        a.sendall(_frame(PEER))
+        _recv(a)
+        for p in payloads:
+            try:
+                a.sendall(_frame(p))
+            except OSError:
+                break
+        a.shutdown(socket.SHUT_WR)
+        worker.join(timeout=10)
+        assert not worker.is_alive()
+    finally:
+        a.close()
+        b.close()
+        store.close()
+
+
