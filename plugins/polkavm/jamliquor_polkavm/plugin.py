@@ -1,0 +1,114 @@
+"""The `execute` hook: Ψ (raw code), Ψ_H (host calls through the request's handler) and Ψ_M
+(standard programs with arguments and output), GP appendix A.6–A.8."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from jamliquor.execution import (
+    ExecuteRequest,
+    ExecuteResult,
+    ExitReason,
+    GuestFault,
+    HostOutcome,
+    ProgramBlobError,
+)
+from jamliquor.hookspecs import hookimpl
+
+from .interpreter import Program, run
+from .program import Code, Memory, MemoryFault, deblob, standard_init
+
+_PROGRAMS: OrderedDict[tuple, Program] = OrderedDict()
+_CACHE_SIZE = 32  # decoded programs kept (a service's code is decoded once, then reused)
+
+
+def program_for(code: Code) -> Program:
+    key = (code.code, code.bitmask, code.jump_table)
+    prog = _PROGRAMS.get(key)
+    if prog is None:
+        prog = _PROGRAMS[key] = Program(code)
+        while len(_PROGRAMS) > _CACHE_SIZE:
+            _PROGRAMS.popitem(last=False)
+    else:
+        _PROGRAMS.move_to_end(key)
+    return prog
+
+
+class Guest:
+    """The `GuestAccess` view a host call gets: registers, gas and checked memory."""
+
+    __slots__ = ("registers", "gas", "_mem")
+
+    def __init__(self, registers: list[int], gas: int, mem: Memory) -> None:
+        self.registers = registers
+        self.gas = gas
+        self._mem = mem
+
+    def read(self, address: int, length: int) -> bytes:
+        try:
+            return self._mem.read(address, length)
+        except MemoryFault as fault:
+            raise GuestFault(fault.address) from None
+
+    def write(self, address: int, data: bytes) -> None:
+        try:
+            self._mem.check(address, len(data), True)
+        except MemoryFault as fault:
+            raise GuestFault(fault.address) from None
+        self._mem.write(address, data)
+
+    def is_readable(self, address: int, length: int) -> bool:
+        return self._mem.is_readable(address, length)
+
+    def is_writable(self, address: int, length: int) -> bool:
+        return self._mem.is_writable(address, length)
+
+
+_EXITS = {"halt": ExitReason.HALT, "panic": ExitReason.PANIC, "out_of_gas": ExitReason.OUT_OF_GAS,
+          "fault": ExitReason.FAULT, "host": ExitReason.HOST}
+_HOST_EXITS = {HostOutcome.HALT: ExitReason.HALT, HostOutcome.PANIC: ExitReason.PANIC, HostOutcome.OUT_OF_GAS: ExitReason.OUT_OF_GAS}
+
+
+def execute(request: ExecuteRequest) -> ExecuteResult:
+    start_gas = request.gas
+    try:
+        if request.standard:
+            code, registers, mem = standard_init(request.program, request.argument)
+        else:
+            code, mem = deblob(request.program), Memory()
+            registers = list(request.registers or [0] * 13)
+    except ProgramBlobError:
+        # GP Ψ / Ψ_M: an undecodable program panics (and Ψ_M reports no gas used).
+        return ExecuteResult(ExitReason.PANIC, start_gas, 0, 0, list(request.registers or [0] * 13))
+    prog = program_for(code)
+    pc, gas = request.pc, start_gas
+    while True:
+        out = run(prog, pc, gas, registers, mem)
+        gas = out.gas
+        if out.kind != "host" or request.host is None:
+            break
+        guest = Guest(registers, gas, mem)
+        outcome = request.host(out.host_index, guest)
+        gas = guest.gas
+        if outcome is HostOutcome.CONTINUE and gas >= 0:
+            pc = out.pc + 1 + prog.skip(out.pc)
+            continue
+        exit_reason = ExitReason.OUT_OF_GAS if gas < 0 else _HOST_EXITS.get(outcome, ExitReason.PANIC)
+        return _result(exit_reason, out.pc, gas, start_gas, registers, mem, request.standard)
+    result = _result(_EXITS[out.kind], out.pc, gas, start_gas, registers, mem, request.standard)
+    result.fault_address = out.address
+    result.host_call = out.host_index
+    return result
+
+
+def _result(exit_reason: ExitReason, pc: int, gas: int, start_gas: int, registers: list[int], mem: Memory, standard: bool) -> ExecuteResult:
+    output = None
+    if standard and exit_reason is ExitReason.HALT:
+        address, length = registers[7], registers[8]  # Ψ_M: ω_7..ω_7+ω_8, or [] if not readable
+        output = mem.read(address, length) if length and mem.is_readable(address, length) else b""
+    return ExecuteResult(exit_reason, gas, start_gas - max(gas, 0), pc, registers, output)
+
+
+@hookimpl
+def jamliquor_execute(request: ExecuteRequest) -> ExecuteResult:
+    return execute(request)

@@ -1,0 +1,185 @@
+"""PVM (GP appendix A): instruction classes, exits, memory faults, gas boundaries, blobs."""
+
+from __future__ import annotations
+
+import pytest
+from jamliquor.execution import ExecuteRequest, ExitReason, HostOutcome, ProgramBlobError
+from jamliquor.plugins import PluginHost
+
+from jamliquor_polkavm.interpreter import M64
+from jamliquor_polkavm.plugin import execute
+from jamliquor_polkavm.program import deblob
+from pvm_asm import (
+    blob, branch_imm, branch_reg, ecalli, fallthrough, halt_via, jump, jump_ind, load_imm, load_imm_64,
+    offset_of, reg_imm, standard, three_reg, trap, two_reg, two_reg_imm,
+)
+
+
+def run_raw(instructions: list[bytes], gas: int = 1000, registers: list[int] | None = None, host=None, jumps=()):
+    return execute(ExecuteRequest(blob(instructions, jumps), gas, standard=False, registers=registers, host=host))
+
+
+def compute(instructions: list[bytes], registers: list[int] | None = None) -> list[int]:
+    result = run_raw(instructions + halt_via(12), registers=registers)
+    assert result.exit is ExitReason.HALT, result
+    return result.registers
+
+
+@pytest.mark.parametrize(
+    "op, a, b, want",
+    [
+        (200, 5, 7, 12), (201, 5, 7, (5 - 7) & M64), (202, 1 << 63, 2, 0), (203, 7, 0, M64), (203, 7, 2, 3),
+        (204, (-7) & M64, 2, (-3) & M64), (204, 1 << 63, M64, 1 << 63), (205, 7, 0, 7), (206, (-7) & M64, 2, (-1) & M64),
+        (206, 1 << 63, M64, 0), (207, 1, 65, 2), (208, 8, 2, 2), (209, (-8) & M64, 1, (-4) & M64),
+        (190, 0xFFFFFFFF, 1, 0), (191, 0, 1, M64), (192, 0x10000, 0x10000, 0), (193, 1, 0, M64),
+        (194, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFF80000000), (195, 9, 0, 9), (196, 0x80000000, 0xFFFFFFFF, 0),
+        (197, 1, 31, 0xFFFFFFFF80000000), (198, 0x80000000, 31, 1), (199, 0x80000000, 31, M64),
+        (210, 0b1100, 0b1010, 0b1000), (211, 0b1100, 0b1010, 0b0110), (212, 0b1100, 0b1010, 0b1110),
+        (213, M64, M64, 0), (214, M64, M64, M64 - 1), (215, M64, 2, M64), (216, 1, 2, 1), (217, M64, 0, 1),
+        (220, 1 << 63, 1, 1), (221, 0x80000000, 1, 1), (222, 1, 1, 1 << 63), (223, 1, 1, 0xFFFFFFFF80000000),
+        (224, 0b1100, 0b1010, 0b0100), (225, 0, M64, 0), (226, 0, 0, M64), (227, M64, 1, 1), (228, M64, 1, M64),
+        (229, M64, 1, M64), (230, M64, 1, 1),
+    ],
+)
+def test_three_register_arithmetic(op: int, a: int, b: int, want: int) -> None:
+    regs = compute([load_imm_64(1, a), load_imm_64(2, b), three_reg(op, 3, 1, 2)])
+    assert regs[3] == want
+
+
+@pytest.mark.parametrize(
+    "op, b, x, want",
+    [
+        (131, 0xFFFFFFFF, 1, 0), (132, 0xFF, 0x0F, 0x0F), (134, 0xF0, 0x0F, 0xFF), (136, 1, 2, 1),
+        (138, 1, 31, 0xFFFFFFFF80000000), (141, 1, 0, 0xFFFFFFFFFFFFFFFF), (149, 1, -1, 0), (150, 3, 3, 9),
+        (151, 1, 63, 1 << 63), (153, 1 << 63, 63, M64), (154, 1, 3, 2), (158, 1, 1, 1 << 63),
+    ],
+)
+def test_two_register_immediate_arithmetic(op: int, b: int, x: int, want: int) -> None:
+    regs = compute([load_imm_64(2, b), two_reg_imm(op, 1, 2, x)])
+    assert regs[1] == want
+
+
+@pytest.mark.parametrize(
+    "op, a, want",
+    [(100, 9, 9), (102, M64, 64), (103, M64, 32), (104, 1, 63), (105, 1, 31), (106, 8, 3), (107, 0, 32),
+     (108, 0x80, M64 - 0x7F), (109, 0x8000, M64 - 0x7FFF), (110, 0x12345, 0x2345), (111, 0x0102030405060708, 0x0807060504030201)],
+)
+def test_two_register_bit_operations(op: int, a: int, want: int) -> None:
+    regs = compute([load_imm_64(2, a), two_reg(op, 1, 2)])
+    assert regs[1] == want
+
+
+def test_load_imm_sign_extends() -> None:
+    assert compute([load_imm(1, -2)])[1] == M64 - 1
+
+
+def test_trap_panics_and_charges_gas() -> None:
+    result = run_raw([trap()], gas=10)
+    assert result.exit is ExitReason.PANIC and result.gas_remaining == 9 and result.pc == 0
+
+
+def test_running_off_the_end_panics() -> None:
+    assert run_raw([fallthrough()]).exit is ExitReason.PANIC
+
+
+def test_gas_exhaustion_at_exact_boundary() -> None:
+    program = [load_imm(1, 1), load_imm(2, 2)] + halt_via(12)  # four instructions
+    ok = run_raw(program, gas=4)
+    assert ok.exit is ExitReason.HALT and ok.gas_remaining == 0 and ok.gas_used == 4
+    short = run_raw(program, gas=3)
+    assert short.exit is ExitReason.OUT_OF_GAS and short.gas_remaining == -1 and short.gas_used == 3
+    assert short.pc == offset_of(program, 3)  # the instruction that could not be paid for
+    assert run_raw(program, gas=0).exit is ExitReason.OUT_OF_GAS
+
+
+def test_page_fault_reports_page_and_costs_nothing() -> None:
+    result = run_raw([load_imm(1, 7), reg_imm(59, 1, 0x20010)], gas=10)  # store_u8 to an unmapped page
+    assert result.exit is ExitReason.FAULT and result.fault_address == 0x20000
+    assert result.gas_remaining == 9 and result.pc == offset_of([load_imm(1, 7)], 1)
+    low = run_raw([reg_imm(52, 1, 0x100)])  # load_u8 below 2^16 panics
+    assert low.exit is ExitReason.PANIC
+
+
+def test_branches_taken_and_not_taken() -> None:
+    prog = [load_imm(1, 3), load_imm(2, 3)]
+    skip_over = [trap()]
+    after = halt_via(12)
+    branch = branch_reg(170, 1, 2, 0)  # branch_eq, offset patched below
+    target = offset_of(prog + [branch] + skip_over, 4) - offset_of(prog, 2)
+    program = prog + [branch_reg(170, 1, 2, target)] + skip_over + after
+    assert run_raw(program).exit is ExitReason.HALT
+    program = prog + [branch_reg(171, 1, 2, target)] + skip_over + after  # branch_ne: falls into trap
+    assert run_raw(program).exit is ExitReason.PANIC
+    imm_prog = [load_imm(1, 5), branch_imm(83, 1, 9, 0)]
+    target = offset_of(imm_prog + [trap()], 3) - offset_of(imm_prog, 1)
+    assert run_raw([load_imm(1, 5), branch_imm(83, 1, 9, target), trap()] + after).exit is ExitReason.HALT
+
+
+def test_jump_to_non_block_panics() -> None:
+    assert run_raw([jump(1), load_imm(1, 1)]).exit is ExitReason.PANIC  # offset 1 is mid-instruction
+
+
+def test_dynamic_jump_through_table() -> None:
+    body = [load_imm(1, 2), jump_ind(1), trap()]
+    target = offset_of(body, 3)
+    program = body + halt_via(12)
+    assert run_raw(program, jumps=(target,)).exit is ExitReason.HALT
+    bad = [load_imm(1, 3), jump_ind(1), trap()]  # misaligned dynamic address
+    assert run_raw(bad, jumps=(0,)).exit is ExitReason.PANIC
+
+
+def test_host_call_continue_and_halt() -> None:
+    seen = []
+
+    def handler(index, guest):
+        seen.append(index)
+        guest.registers[7] = 42
+        guest.gas -= 10
+        return HostOutcome.CONTINUE
+
+    result = run_raw([ecalli(5)] + halt_via(12), gas=100, host=handler)
+    assert result.exit is ExitReason.HALT and seen == [5] and result.registers[7] == 42
+    assert result.gas_remaining == 100 - 3 - 10
+    stop = run_raw([ecalli(1), trap()], host=lambda i, g: HostOutcome.HALT)
+    assert stop.exit is ExitReason.HALT
+    unhandled = run_raw([ecalli(9)])
+    assert unhandled.exit is ExitReason.HOST and unhandled.host_call == 9 and unhandled.pc == 0
+
+
+def test_standard_program_arguments_and_output() -> None:
+    # Copy the first argument octet into read-write data, return 1 octet from there.
+    code = blob([
+        reg_imm(52, 1, (1 << 32) - (1 << 16) - (1 << 24)),  # load_u8 r1 <- args[0]
+        reg_imm(59, 1, 2 * (1 << 16)),  # store_u8 rw[0] <- r1
+        load_imm(7, 2 * (1 << 16)), load_imm(8, 1),
+        jump_ind(0),  # ω_0 starts as the halt address
+    ])
+    req = ExecuteRequest(standard(code, rw=b"\x00"), gas=100, argument=b"\x2a")
+    result = execute(req)
+    assert result.exit is ExitReason.HALT and result.output == b"\x2a"
+
+
+def test_sbrk_grows_heap() -> None:
+    code = blob([load_imm(2, 0), two_reg(101, 3, 2), load_imm(2, 5000), two_reg(101, 4, 2),
+                 reg_imm(59, 1, 0), two_reg_imm(120, 1, 4, 4999), jump_ind(0)])
+    result = execute(ExecuteRequest(standard(code), gas=100))
+    assert result.registers[3] == result.registers[4] == 2 * (1 << 16)  # heap starts after rw data
+    assert result.exit is ExitReason.PANIC or result.exit is ExitReason.HALT
+
+
+def test_malformed_blobs() -> None:
+    with pytest.raises(ProgramBlobError):
+        deblob(b"\x00\x04\x05abc")
+    with pytest.raises(ProgramBlobError):
+        deblob(b"")
+    result = execute(ExecuteRequest(b"\x01\x02", gas=10))
+    assert result.exit is ExitReason.PANIC and result.gas_used == 0
+
+
+def test_through_the_kernel_hook() -> None:
+    host = PluginHost(allow=["polkavm"])
+    req = ExecuteRequest(blob([load_imm(1, 5)] + halt_via(12)), 50, standard=False)
+    result = host.require("execute", "jamliquor-polkavm", request=req)
+    assert result.exit is ExitReason.HALT and result.registers[1] == 5
+
+
