@@ -8,7 +8,7 @@ import pytest
 
 from jamliquor.conformance import run_suite
 
-SUITES = ["safrole", "disputes", "assurances", "reports", "history", "authorizations", "preimages", "statistics"]
+SUITES = ["accumulate", "safrole", "disputes", "assurances", "reports", "history", "authorizations", "preimages", "statistics"]
 
 
 @pytest.mark.parametrize("name", SUITES)

@@ -1,0 +1,139 @@
+"""Service accounts and the accumulation partial state (GP §9 accounts.tex, §12 eq. 12.13).
+
+`Account` is the working form of a service account during accumulation: its fixed fields plus
+storage, preimages and lookup requests. The footprint (a_i items, a_o octets) is maintained
+incrementally on every change, exactly as GP eq. (9.8) defines it, so it never has to be
+recomputed by enumerating storage (which the serialized state cannot do: its keys are hashed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from ..spec import ChainSpec
+from ..types import AlwaysAccumulateMapEntry, Privileges, ServiceInfo
+
+
+@attrs.define(slots=True)
+class Account:
+    code_hash: bytes
+    balance: int
+    min_item_gas: int  # a_g
+    min_memo_gas: int  # a_m
+    octets: int  # a_o
+    gratis: int  # a_f (deposit offset)
+    items: int  # a_i
+    created: int  # a_r
+    last_acc: int  # a_a
+    parent: int  # a_p
+    storage: dict[bytes, bytes] = attrs.field(factory=dict)
+    preimages: dict[bytes, bytes] = attrs.field(factory=dict)
+    requests: dict[tuple[bytes, int], tuple[int, ...]] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_info(cls, info: ServiceInfo) -> "Account":
+        return cls(info.code_hash, info.balance, info.min_item_gas, info.min_memo_gas, info.bytes,
+                   info.deposit_offset, info.items, info.creation_slot, info.last_accumulation_slot, info.parent_service)
+
+    def info(self) -> ServiceInfo:
+        return ServiceInfo(0, self.code_hash, self.balance, self.min_item_gas, self.min_memo_gas, self.octets,
+                           self.gratis, self.items, self.created, self.last_acc, self.parent)
+
+    def clone(self) -> "Account":
+        return Account(self.code_hash, self.balance, self.min_item_gas, self.min_memo_gas, self.octets, self.gratis,
+                       self.items, self.created, self.last_acc, self.parent, dict(self.storage), dict(self.preimages),
+                       dict(self.requests))
+
+    def min_balance(self, spec: ChainSpec) -> int:
+        """GP eq. (9.8) a_t = max(0, B_S + B_I·a_i + B_L·a_o − a_f)."""
+        return max(0, spec.base_deposit + spec.item_deposit * self.items + spec.byte_deposit * self.octets - self.gratis)
+
+    def code(self, spec: ChainSpec) -> bytes | None:
+        """GP eq. (9.4) a_c: the code part of the preimage E(↕m, c) of the code hash, if present."""
+        from ..codec import CodecError, decode_natural
+
+        blob = self.preimages.get(self.code_hash)
+        if blob is None:
+            return None
+        try:
+            meta_len, pos = decode_natural(blob, 0)
+        except CodecError:
+            return None
+        if pos + meta_len > len(blob):
+            return None
+        return blob[pos + meta_len :]
+
+    # -- footprint-tracking mutators -------------------------------------------------------------
+
+    def set_storage(self, key: bytes, value: bytes | None) -> None:
+        old = self.storage.get(key)
+        if old is not None:
+            self.items -= 1
+            self.octets -= 34 + len(key) + len(old)
+            del self.storage[key]
+        if value is not None:
+            self.items += 1
+            self.octets += 34 + len(key) + len(value)
+            self.storage[key] = value
+
+    def set_request(self, h: bytes, length: int, value: tuple[int, ...] | None) -> None:
+        key = (h, length)
+        if key in self.requests:
+            self.items -= 2
+            self.octets -= 81 + length
+            del self.requests[key]
+        if value is not None:
+            self.items += 2
+            self.octets += 81 + length
+            self.requests[key] = tuple(value)
+
+
+@attrs.define(slots=True)
+class PartialState:
+    """GP eq. (12.13) S: accounts, staging keys ι, auth queues φ, and the privileges χ."""
+
+    accounts: dict[int, Account]
+    staging: tuple
+    auth_queues: tuple
+    manager: int
+    assigners: tuple[int, ...]
+    delegator: int
+    registrar: int
+    always_acc: dict[int, int]
+
+    def clone(self) -> "PartialState":
+        return PartialState({s: a.clone() for s, a in self.accounts.items()}, self.staging, self.auth_queues,
+                            self.manager, self.assigners, self.delegator, self.registrar, dict(self.always_acc))
+
+    def privileges(self) -> Privileges:
+        return Privileges(self.manager, tuple(self.assigners), self.delegator, self.registrar,
+                          tuple(AlwaysAccumulateMapEntry(s, g) for s, g in sorted(self.always_acc.items())))
+
+
+def partial_state(accounts: Mapping[int, Account], staging: tuple, auth_queues: tuple, privileges: Privileges) -> PartialState:
+    return PartialState(dict(accounts), staging, auth_queues, privileges.bless, tuple(privileges.assign),
+                        privileges.designate, privileges.register, {e.id: e.gas for e in privileges.always_acc})
+
+
+@attrs.define(slots=True)
+class Implications:
+    """GP eq. (B.7) L: the accumulation context of one service (one dimension of the pair)."""
+
+    id: int
+    state: PartialState
+    next_free_id: int
+    transfers: list = attrs.field(factory=list)
+    yield_hash: bytes | None = None
+    provisions: list[tuple[int, bytes]] = attrs.field(factory=list)
+
+    @property
+    def self_account(self) -> Account | None:
+        return self.state.accounts.get(self.id)
+
+    def clone(self) -> "Implications":
+        return Implications(self.id, self.state.clone(), self.next_free_id, list(self.transfers), self.yield_hash,
+                            list(self.provisions))
+
+
