@@ -1,16 +1,18 @@
 """Block import: the GP v0.7.2 state-transition function Υ(σ, B) composed from the chapter STFs.
 
-Order follows GP eq. (4.5)–(4.20) (overview.tex, "transition function composition"):
-disputes → safrole (with seal and entropy checks) → assurances → reports → accumulation →
-recent history → preimages → authorizations → statistics. Each chapter function works on its
-own state slice; this module only moves slices between the serialized state and those
-functions. A rejected block raises `BlockError` or `StateError` and the prior state (an
-immutable `ChainState`) is untouched.
+Order follows GP eq. (4.5)–(4.20) (overview.tex): header checks → disputes → safrole (with seal
+and entropy checks) → assurances → reports → accumulation → recent history → preimages →
+authorizations → statistics. Each chapter function works on its own state slice; this module
+only moves slices between the serialized state and those functions. A rejected block raises
+`BlockError` or `StateError` and the prior state (an immutable `ChainState`) is untouched.
+Accumulation runs service code through the `execute` hook (plugin `jamliquor-polkavm`); blocks
+that accumulate nothing never need it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,39 +20,13 @@ from typing import Any
 import attrs
 
 from . import block as B
-from .codec import Seq
 from .seal import verify_entropy_source, verify_seal
 from .spec import ChainSpec
 from .state import ChainState
-from .state.components import SafroleState
-from .stf import StateError
-from .types import Block
+from .state.components import AccumulationOutput, SafroleState
+from .types import CoreActivityRecord, ReportedWorkPackage, ServiceActivityRecord, ServicesStatisticsMapEntry, Statistics
 
-
-class MissingExecutionPlugin(StateError):
-    """Accumulation needs the PVM (`execute` hook), and no installed plugin provides it."""
-
-    code = "missing_execution_plugin"
-
-
-def _slice(cls: type, *values: Any) -> Any:
-    """Build an STF slice/input positionally, in its ASN field order."""
-    return cls(*values)
-
-
-def _fields(value: Any) -> tuple:
-    return attrs.astuple(value, recurse=False)
-
-
-def _seq_elem(cls: type, index: int) -> type:
-    """The element class of the `index`-th field of `cls` (a `Seq` of structs)."""
-    desc = cls.__jam_fields__[index][1]
-    assert isinstance(desc, Seq)
-    return desc.elem
-
-
-def _epoch(spec: ChainSpec, slot: int) -> int:
-    return slot // spec.epoch_length
+_EMPTY_SERVICE = ServiceActivityRecord(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 
 @attrs.define
@@ -67,9 +43,14 @@ class StageTimer:
             self.totals[name] = self.totals.get(name, 0.0) + time.perf_counter() - start
 
 
-def import_block(state: ChainState, block: Block, timer: StageTimer | None = None) -> ChainState:
+def _fields(value: Any) -> tuple:
+    return attrs.astuple(value, recurse=False)
+
+
+def import_block(state: ChainState, block, timer: StageTimer | None = None, host=None) -> ChainState:
     """Υ(σ, B): validate `block` against `state` and return the posterior state."""
-    from .stf import assurances, authorizations, disputes, history, preimages, reports, safrole, statistics
+    from .stf import assurances, authorizations, disputes, history, reports, safrole, statistics
+    from .stf import slices as S
 
     run = (timer or StageTimer()).stage
     spec = state.spec
@@ -86,92 +67,184 @@ def import_block(state: ChainState, block: Block, timer: StageTimer | None = Non
 
     # §10 disputes: ψ', ρ† and the offenders marker.
     kappa, lam = state["current_validators"], state["previous_validators"]
+    rho = state["availability"]
     d_post, d_out = run("disputes", lambda: disputes.transition(
-        spec, _slice(disputes.State, state["disputes"], state["availability"], tau, kappa, lam), _slice(disputes.Input, X.disputes)))
-    psi, rho_dagger = _fields(d_post)[:2]
-    if tuple(H.offenders_mark) != tuple(_fields(d_out)[0]):
+        spec, S.DisputesSlice(state["disputes"], rho, tau, kappa, lam), S.DisputesInput(X.disputes)))
+    psi, rho_dagger = d_post.psi, d_post.rho
+    if tuple(H.offenders_mark) != tuple(d_out.offenders_mark):
         raise B.BadOffendersMark()
 
     # §6 safrole. η'_0 needs Y(H_V), which needs the seal, which needs γ'_S and η'_3: run the
-    # transition with a placeholder entropy, check the seal, then fold Y(H_V) into η'_0
-    # (η'_0 is the only part of the posterior that depends on that input).
+    # transition with a placeholder entropy, check the seal, then fold Y(H_V) into η'_0 (the only
+    # part of the posterior that depends on that input).
     gamma: SafroleState = state["safrole"]
     eta = state["entropy"]
-    s_post, s_out = run("safrole", lambda: safrole.transition(spec, _slice(
-        safrole.State, tau, eta, lam, kappa, gamma.pending, state["queued_validators"], gamma.ticket_accumulator,
-        gamma.sealing_keys, gamma.ring_root, psi.offenders), _slice(safrole.Input, H.slot, bytes(32), X.tickets)))
-    (_, eta_post, lam_post, kappa_post, pending, iota, accumulator, sealing, ring_root, _) = _fields(s_post)
-    epoch_mark, tickets_mark = _fields(s_out)
-    if H.epoch_mark != epoch_mark:
+    s_post, s_out = run("safrole", lambda: safrole.transition(spec, S.SafroleSlice(
+        tau, eta, lam, kappa, gamma.pending, state["queued_validators"], gamma.ticket_accumulator,
+        gamma.sealing_keys, gamma.ring_root, psi.offenders), S.SafroleInput(H.slot, bytes(32), X.tickets)))
+    if H.epoch_mark != s_out.epoch_mark:
         raise B.BadEpochMark()
-    if H.tickets_mark != tickets_mark:
+    if H.tickets_mark != s_out.tickets_mark:
         raise B.BadTicketsMark()
+    kappa_post = s_post.kappa
     author_key = kappa_post[H.author_index].bandersnatch
-    seal_output, _ticketed = run("seal", lambda: verify_seal(H, spec, sealing, eta_post[3], author_key))
+    seal_output, _ticketed = run("seal", lambda: verify_seal(H, spec, s_post.gamma_s, s_post.eta[3], author_key))
     vrf_output = run("seal", lambda: verify_entropy_source(H, author_key, seal_output))
-    eta_post = (hashlib.blake2b(eta[0] + vrf_output, digest_size=32).digest(), *eta_post[1:])
+    eta_post = (hashlib.blake2b(eta[0] + vrf_output, digest_size=32).digest(), *s_post.eta[1:])
 
     # §11 assurances: ρ‡ and the newly available reports W.
     a_post, a_out = run("assurances", lambda: assurances.transition(
-        spec, _slice(assurances.State, rho_dagger, kappa_post), _slice(assurances.Input, X.assurances, H.slot, H.parent)))
-    rho_ddagger = _fields(a_post)[0]
-    available = tuple(_fields(a_out)[0])
+        spec, S.AssurancesSlice(rho_dagger, kappa_post), S.AssurancesInput(X.assurances, H.slot, H.parent)))
+    available = tuple(a_out.reported)
 
-    # §11 guarantees (reports): ρ'.
-    stats = state["statistics"]
+    # §11 guarantees (reports): ρ', the reported packages and the reporters R.
     recent = state["recent_blocks"]
-    if X.guarantees:
-        raise MissingExecutionPlugin("blocks with guarantees are not supported by this importer yet")
-    rho_post = rho_ddagger
+    recent_dagger = history.with_parent_state_root(recent, H.parent_state_root)
+    ready_queue, accumulated = state["ready_queue"], state["accumulated"]
+    known = {r.report.package_spec.hash for group in ready_queue for r in group}
+    known |= {h for group in accumulated for h in group}
+    known |= {a.report.package_spec.hash for a in rho if a is not None}
+    services = {d.service_id for g in X.guarantees for d in g.report.results}
+    accounts = tuple(S.ReportsAccountsMapEntry(s, S.ReportsAccount(info)) for s in sorted(services)
+                     if (info := state.service_info(s)) is not None)
+    zero_cores = (CoreActivityRecord(0, 0, 0, 0, 0, 0, 0, 0),) * spec.core_count
+    r_post, r_out = run("reports", lambda: reports.transition(spec, S.ReportsSlice(
+        a_post.avail_assignments, kappa_post, s_post.lambda_, eta_post, psi.offenders, recent_dagger, state["auth_pools"],
+        accounts, zero_cores, ()), S.ReportsInput(X.guarantees, H.slot, tuple(sorted(known)))))
 
-    # §12 accumulation: with nothing available and nothing ready, only the queues move on.
-    if available or any(state["ready_queue"]) or state["privileges"].always_acc:
-        raise MissingExecutionPlugin("accumulation requires the PVM plugin (jamliquor-polkavm)")
-    from .stf.accumulate_queue import next_queues
-
-    ready, accumulated = next_queues(spec, tau, H.slot, state["ready_queue"], state["accumulated"], (), ())
-    accumulation_outputs: tuple = ()
+    # §12 accumulation (the PVM plugin runs service code), then §12.4 preimages.
+    changes, acc = run("accumulate", lambda: _accumulate(state, spec, H.slot, tau, eta_post[0], available, host))
+    ready, accumulated, yields, acc_stats, staging, auth_queues, privileges = acc
+    provided = run("preimages", lambda: _preimages(state, spec, X.preimages, H.slot, changes))
 
     # §7 recent history β'.
-    from .merkle.binary import well_balanced_root
-    from .crypto.hashing import keccak_256
+    from .stf.accumulate import accumulation_root
 
-    accumulate_root = well_balanced_root([o.service.to_bytes(4, "little") + o.hash for o in accumulation_outputs], keccak_256)
-    h_post, _ = run("history", lambda: history.transition(spec, _slice(history.State, recent), _slice(
-        history.Input, B.header_hash(H, spec), H.parent_state_root, accumulate_root, ())))
-    recent_post = _fields(h_post)[0]
-
-    # §12.? preimages: none may be provided without a request; with an empty E_P nothing changes.
-    if X.preimages:
-        raise MissingExecutionPlugin("blocks with preimages are not supported by this importer yet")
+    work_packages = tuple(sorted((ReportedWorkPackage(p.work_package_hash, p.segment_tree_root) for p in r_out.reported),
+                                 key=lambda p: p.hash))
+    h_post, _ = run("history", lambda: history.transition(spec, S.HistorySlice(recent), S.HistoryInput(
+        B.header_hash(H, spec), H.parent_state_root, accumulation_root(yields), work_packages)))
 
     # §8 authorizations α'.
-    z_post, _ = run("authorizations", lambda: authorizations.transition(spec, _slice(
-        authorizations.State, state["auth_pools"], state["auth_queues"]), _slice(authorizations.Input, H.slot, ())))
-    auth_pools = _fields(z_post)[0]
+    auths = tuple(S.CoreAuthorizer(g.report.core_index, g.report.authorizer_hash) for g in X.guarantees)
+    z_post, _ = run("authorizations", lambda: authorizations.transition(
+        spec, S.AuthorizationsSlice(state["auth_pools"], auth_queues), S.AuthorizationsInput(H.slot, auths)))
 
     # §13 statistics π'.
-    v_post, _ = run("statistics", lambda: statistics.transition(spec, _slice(
-        statistics.State, stats.vals_curr, stats.vals_last, tau, kappa_post), _slice(statistics.Input, H.slot, H.author_index, X)))
-    vals_curr, vals_last = _fields(v_post)[:2]
-    empty_core = stats.cores[0].__class__(*([0] * 8))
-    stats_post = attrs.evolve(stats, vals_curr=vals_curr, vals_last=vals_last, cores=(empty_core,) * spec.core_count, services=())
+    stats_post = run("statistics", lambda: _statistics(
+        spec, state, H, X, tau, kappa_post, r_out.reporters, r_post, available, provided, acc_stats))
 
     return state.updated({
         "timeslot": H.slot,
         "disputes": psi,
         "entropy": eta_post,
-        "previous_validators": lam_post,
+        "previous_validators": s_post.lambda_,
         "current_validators": kappa_post,
-        "queued_validators": iota,
-        "safrole": SafroleState(pending, ring_root, sealing, accumulator),
-        "availability": rho_post,
+        "queued_validators": staging,
+        "safrole": SafroleState(s_post.gamma_k, s_post.gamma_z, s_post.gamma_s, s_post.gamma_a),
+        "availability": r_post.avail_assignments,
         "ready_queue": ready,
         "accumulated": accumulated,
-        "accumulation_outputs": accumulation_outputs,
-        "recent_blocks": recent_post,
-        "auth_pools": auth_pools,
+        "accumulation_outputs": tuple(AccumulationOutput(s, h) for s, h in sorted(yields.items())),
+        "recent_blocks": h_post.beta,
+        "auth_pools": z_post.auth_pools,
+        "auth_queues": auth_queues,
+        "privileges": privileges,
         "statistics": stats_post,
-    })
+    }, raw=changes)
 
 
+def _accumulate(state: ChainState, spec: ChainSpec, slot: int, prior_slot: int, entropy: bytes, available, host):
+    """GP §12 on the serialized state; returns (state key changes, accumulation results)."""
+    from .stf.accounts import partial_state
+    from .stf.accumulate import accumulate
+    from .stf.accumulate_queue import next_queues
+    from .state.services import account_changes, load_accounts, service_keys
+
+    ready, accumulated, privileges = state["ready_queue"], state["accumulated"], state["privileges"]
+    staging, queues = state["queued_validators"], state["auth_queues"]
+    if not available and not any(ready) and not privileges.always_acc:
+        ready, accumulated = next_queues(spec, prior_slot, slot, ready, accumulated, (), ())
+        return {}, (ready, accumulated, {}, {}, staging, queues, privileges)
+    if host is None:
+        from .plugins import default_host
+
+        host = default_host()
+    accounts = load_accounts(state)
+    partial = partial_state(accounts, staging, queues, privileges)
+    post, ready, accumulated, yields, stats = accumulate(spec, host, slot, prior_slot, entropy, available, ready, accumulated, partial)
+    changes: dict[bytes, bytes | None] = {}
+    for service in set(accounts) - set(post.accounts):  # ejected services leave nothing behind
+        changes.update({k: None for k in service_keys(state.kv, service)})
+    for service, account in post.accounts.items():
+        changes.update(account_changes(service, account, spec))
+    result = (ready, accumulated, yields, stats, post.staging, post.auth_queues, post.privileges())
+    return changes, result
+
+
+def _preimages(state: ChainState, spec: ChainSpec, preimages, slot: int, changes: dict) -> dict[int, tuple[int, int]]:
+    """GP eq. (12.35)–(12.38): validate E_P against the prior state, integrate into δ‡ (`changes`);
+    return the provided (count, size) per service."""
+    if not preimages:
+        return {}
+    from .stf import preimages as P
+    from .stf import slices as S
+    from .stf.accumulate_types import PreimagesBlobMapEntry, PreimagesRequestsMapEntry, PreimagesRequestsMapKey
+    from .state.services import load_account
+
+    entries = {}
+    for p in preimages:  # the prior-state slice the check needs: each item's request and blob
+        h = hashlib.blake2b(p.blob, digest_size=32).digest()
+        account = load_account(state, p.requester)
+        if account is None:
+            continue
+        blobs, requests = entries.setdefault(p.requester, ([], []))
+        status = account.requests.get((h, len(p.blob)))
+        if status is not None:
+            requests.append(PreimagesRequestsMapEntry(PreimagesRequestsMapKey(h, len(p.blob)), status))
+        if h in account.preimages:
+            blobs.append(PreimagesBlobMapEntry(h, account.preimages[h]))
+    slice_ = S.PreimagesSlice(tuple(S.PreimagesAccountMapEntry(s, S.PreimagesAccount(tuple(b), tuple(r)))
+                                    for s, (b, r) in entries.items()), ())
+    _, _ = P.transition(spec, slice_, S.PreimagesInput(tuple(preimages), slot))  # raises if invalid
+
+    from .codec import U32, Seq, decode, encode
+    from .state.keys import preimage_key, request_key
+
+    provided: dict[int, tuple[int, int]] = {}
+    timeslots = Seq(U32)
+    for p in preimages:  # I(δ‡, E_P): integrate what is still requested after accumulation
+        h = hashlib.blake2b(p.blob, digest_size=32).digest()
+        rkey = request_key(p.requester, h, len(p.blob))
+        raw = changes[rkey] if rkey in changes else state.kv.get(rkey)
+        if raw is not None and decode(timeslots, raw, spec) == ():
+            changes[rkey] = encode((slot,), spec, timeslots)
+            changes[preimage_key(p.requester, h)] = p.blob
+        count, size = provided.get(p.requester, (0, 0))
+        provided[p.requester] = (count + 1, size + len(p.blob))
+    return provided
+
+
+def _statistics(spec, state, H, X, tau, kappa_post, reporters, r_post, available, provided, acc_stats) -> Statistics:
+    """GP §13: validator records (eq. 13.3–13.5), per-block core and service records (13.6–13.9)."""
+    from .stf import slices as S
+    from .stf import statistics
+
+    stats = state["statistics"]
+    v_post, _ = statistics.transition(spec, S.StatisticsSlice(stats.vals_curr, stats.vals_last, tau, kappa_post),
+                                      S.StatisticsInput(H.slot, H.author_index, X), set(reporters))
+    cores = list(r_post.cores_statistics)
+    for c in range(spec.core_count):
+        popularity = sum((a.bitfield[c >> 3] >> (c & 7)) & 1 for a in X.assurances)
+        da_load = sum(r.package_spec.length + spec.segment_size * math.ceil(r.package_spec.exports_count * 65 / 64)
+                      for r in available if r.core_index == c)
+        cores[c] = attrs.evolve(cores[c], popularity=popularity, da_load=da_load)
+    services = {e.id: e.record for e in r_post.services_statistics}
+    for s, (count, size) in provided.items():
+        r = services.get(s, _EMPTY_SERVICE)
+        services[s] = attrs.evolve(r, provided_count=count, provided_size=size)
+    for s, (gas, count) in acc_stats.items():
+        r = services.get(s, _EMPTY_SERVICE)
+        services[s] = attrs.evolve(r, accumulate_count=count, accumulate_gas_used=gas)
+    return Statistics(v_post.vals_curr_stats, v_post.vals_last_stats, tuple(cores),
+                      tuple(ServicesStatisticsMapEntry(s, r) for s, r in sorted(services.items())))

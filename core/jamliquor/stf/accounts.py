@@ -43,8 +43,8 @@ class Account:
 
     def clone(self) -> "Account":
         return Account(self.code_hash, self.balance, self.min_item_gas, self.min_memo_gas, self.octets, self.gratis,
-                       self.items, self.created, self.last_acc, self.parent, dict(self.storage), dict(self.preimages),
-                       dict(self.requests))
+                       self.items, self.created, self.last_acc, self.parent, self.storage.copy(), self.preimages.copy(),
+                       self.requests.copy())  # dicts, or state-backed maps (jamliquor.state.services.KvMap)
 
     def min_balance(self, spec: ChainSpec) -> int:
         """GP eq. (9.8) a_t = max(0, B_S + B_I·a_i + B_L·a_o − a_f)."""
