@@ -23,17 +23,18 @@ from jamliquor.store import StateStore
 REPO = Path(__file__).resolve().parents[1]
 REPLAY = REPO.parent / "shared" / "tools" / "fuzz-replay.py"
 JAMLIQUOR = Path(sys.executable).parent / "jamliquor"
+CATEGORIES = ("fallback", "safrole", "storage", "storage_light", "preimages", "preimages_light")
 
 
 @pytest.mark.skipif(not REPLAY.exists(), reason="../shared/tools/fuzz-replay.py not available")
 def test_independent_client_replays_traces(vectors: Path) -> None:
     result = subprocess.run(
-        [sys.executable, str(REPLAY), "traces", str(vectors / "traces" / "fallback"), str(vectors / "traces" / "safrole"),
+        [sys.executable, str(REPLAY), "traces", *(str(vectors / "traces" / c) for c in CATEGORIES),
          "--target-cmd", f"exec {JAMLIQUOR} fuzz-target --socket {{sock}}"],
         capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert result.stdout.count("100/100 matched") == 2
+    assert result.stdout.count("100/100 matched") == len(CATEGORIES)
 
 
 def _frame(payload: bytes) -> bytes:
