@@ -30,15 +30,24 @@ EXAMPLE = Path(__file__).parent / "example_plugin" / "jamliquor_example"
 
 
 @pytest.fixture()
-def example_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The example plugin (tests/example_plugin), discoverable through its entry point."""
-    install_dist(tmp_path, "jamliquor-example", "0.1.0", EXAMPLE, {"example": "jamliquor_example"})
+def example_installed(tmp_path: Path):
+    """The example plugin (tests/example_plugin), discoverable through its entry point, and a
+    broken one; both disappear again afterwards."""
+    saved = list(sys.path)
+    install_dist(tmp_path / "example", "jamliquor-example", "0.1.0", EXAMPLE, {"example": "jamliquor_example"})
     install_dist(tmp_path / "broken", "jamliquor-broken", "9.9", None, {"broken": "no_such_module_xyz"})
-    monkeypatch.syspath_prepend(str(tmp_path / "broken"))
-    yield
-    sys.modules.pop("jamliquor_example", None)
-    sys.path[:] = [p for p in sys.path if not p.startswith(str(tmp_path))]
     importlib.invalidate_caches()
+    yield
+    sys.path[:] = saved
+    sys.modules.pop("jamliquor_example", None)
+    importlib.invalidate_caches()
+
+
+def test_discovery_skips_broken_plugins(example_installed) -> None:
+    host = PluginHost()  # no allow-list: everything installed that loads
+    assert "example" in [p.name for p in host.plugins()] and "broken" in host.broken
+    with pytest.raises(PluginLoadError):
+        PluginHost(allow=["broken"])
 
 
 # ---------------------------------------------------------------------------- hook contracts

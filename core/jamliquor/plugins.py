@@ -106,15 +106,26 @@ class PluginHost:
     """Loads plugins from entry points (and kernel built-ins) and calls their hooks."""
 
     def __init__(self, allow: Iterable[str] | None = None, load_builtins: bool = True) -> None:
+        """Load the built-ins and the plugins in `allow` (an unknown or broken name there is an
+        error), or, with no allow-list, every installed plugin that loads: broken ones are skipped
+        and listed in `broken` so one bad third-party package cannot stop the node."""
         self._lock = threading.Lock()
         self._objects: dict[str, tuple[Any, PluginInfo]] = {}
         self._snapshot = _Snapshot(self._new_manager(), ())
+        self.broken: dict[str, PluginLoadError] = {}
         if load_builtins:
             for name in BUILTINS:
                 self.load(name)
-        for name in (discover() if allow is None else allow):
-            if name not in self._objects:
+        if allow is not None:
+            for name in allow:
                 self.load(name)
+            return
+        for name in discover():
+            if name not in self._objects:
+                try:
+                    self.load(name)
+                except PluginLoadError as exc:
+                    self.broken[name] = exc
 
     # ------------------------------------------------------------------ management
 
