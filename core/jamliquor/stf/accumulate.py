@@ -101,10 +101,11 @@ def accumulate_one(
                 inputs.append(operand_encoding(r, d, spec))
     work = state.clone()
     account = work.accounts.get(service)
+    if account is not None:  # GP eq. (B.9): the post-transfer state s, code or not
+        account.balance += sum(t.amount for t in incoming)
     code = account.code(spec) if account is not None else None
     if code is None or len(code) > spec.max_service_code_size:
-        return ServiceOutcome(state, [], None, 0, [])
-    account.balance += sum(t.amount for t in incoming)
+        return ServiceOutcome(work, [], None, 0, [])
     x = Implications(service, work, _initial_next_id(spec, service, entropy, slot, work.accounts))
     handler = AccumulateHost(spec, x, slot, entropy, inputs)
     args = bytearray()

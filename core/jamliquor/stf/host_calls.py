@@ -2,9 +2,10 @@
 
 `AccumulateHost` is the `HostCallHandler` given to the PVM for one service's accumulation. It
 holds the regular and exceptional contexts (x, y) of GP eq. (B.7)/(B.8) and implements each
-call on the narrow `GuestAccess` (registers, gas, checked memory). Gas: 10 per call and
-`transfer` 10 + ω_9, as the vectors' README says; `log` (JIP-1) also costs 10 — the README says 0,
-but every accumulate vector's gas accounting needs 10.
+call on the narrow `GuestAccess` (registers, gas, checked memory). Gas: 10 per call; `transfer`
+costs 10 + t with t = ω_9 only when the transfer is made (GP B.7; the vectors' README shortens
+this to "10 + ω_9"); `log` (JIP-1) also costs 10 — the README says 0, but every accumulate
+vector's gas accounting needs 10.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ LOG = 100
 
 class _Panic(Exception):
     """The call's memory arguments are inaccessible: the machine panics (GP: ε' = ☇)."""
+
+
+class _OutOfGas(Exception):
+    """A call whose full cost (known only once it succeeds, e.g. transfer's t) exceeds the gas left."""
 
 
 def constants_blob(spec: ChainSpec) -> bytes:
@@ -73,8 +78,7 @@ class AccumulateHost:
 
     def __call__(self, index: int, guest: GuestAccess) -> HostOutcome:
         r = guest.registers
-        cost = 10 + (r[9] if index == TRANSFER else 0)
-        guest.gas -= cost
+        guest.gas -= 10
         if guest.gas < 0:
             return HostOutcome.OUT_OF_GAS
         if index == LOG:
@@ -87,6 +91,8 @@ class AccumulateHost:
             call(guest, r)
         except (_Panic, GuestFault):
             return HostOutcome.PANIC
+        except _OutOfGas:
+            return HostOutcome.OUT_OF_GAS
         return HostOutcome.CONTINUE
 
     @staticmethod
@@ -277,6 +283,9 @@ class AccumulateHost:
         elif me.balance - amount < me.min_balance(self.spec):
             r[7] = CASH
         else:
+            guest.gas -= limit  # t = l: the gas sent along is paid for only when the transfer happens
+            if guest.gas < 0:
+                raise _OutOfGas
             me.balance -= amount
             self.x.transfers.append(DeferredTransfer(self.x.id, dest, amount, memo, limit))
             r[7] = OK
