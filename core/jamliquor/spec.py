@@ -100,6 +100,7 @@ TINY = ChainSpec(
     max_refine_gas=1_000_000_000,
     ec_piece_size=4,
     segment_ec_pieces=1026,
+    max_lookup_anchor_age=24,  # L scaled like D (fuzz-proto README: "for the tiny spec … 24")
 )
 
 SPECS: dict[str, ChainSpec] = {"tiny": TINY, "full": FULL}
