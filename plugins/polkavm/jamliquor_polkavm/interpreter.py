@@ -8,6 +8,7 @@ into closure factories at import time.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 
 from .program import Code, Memory, MemoryFault
@@ -283,13 +284,15 @@ class Program:
                 if j < n and self.bitmask[j] and self.code[j] in VALID:
                     blocks.add(j)
         self.blocks = blocks
-        self.decoded: dict[int, Callable] = {}
+        self.decoded: list[Callable | None] = [None] * (n + 64)  # pc can run past the end by a skip
 
     def skip(self, i: int) -> int:
         return self.skips[i] if i < len(self.skips) else 0
 
     def instruction(self, pc: int) -> Callable:
-        f = self.decoded.get(pc)
+        if not 0 <= pc < len(self.decoded):
+            return _trap
+        f = self.decoded[pc]
         if f is None:
             f = self.decoded[pc] = self._decode(pc)
         return f
@@ -445,54 +448,94 @@ def _load_imm_jump_ind(prog: Program, ra: int, rb: int, x: int, y: int) -> Calla
     return f
 
 
-def _load_value(mem: Memory, address: int, width: int, signed: bool) -> int:
-    v = mem.load(address, width)
-    return sx(width, v) if signed else v
+_STRUCTS = {1: struct.Struct("<B"), 2: struct.Struct("<H"), 4: struct.Struct("<I"), 8: struct.Struct("<Q")}
+
+
+def _loader(width: int, signed: bool) -> Callable[[Memory, int], int]:
+    """A load of `width` octets at an address: one page lookup and `unpack_from` when in one page."""
+    unpack = _STRUCTS[width].unpack_from
+    limit = 4096 - width
+
+    def load(mem: Memory, address: int) -> int:
+        page = mem.pages.get(address >> 12)
+        off = address & 4095
+        v = unpack(page, off)[0] if page is not None and off <= limit else mem.load(address, width)
+        return sx(width, v) if signed else v
+
+    return load
+
+
+def _storer(width: int) -> Callable[[Memory, int, int], None]:
+    pack = _STRUCTS[width].pack_into
+    limit = 4096 - width
+    mask = (1 << (8 * width)) - 1
+
+    def store(mem: Memory, address: int, value: int) -> None:
+        page = mem.writable.get(address >> 12)
+        off = address & 4095
+        if page is not None and off <= limit:
+            pack(page, off, value & mask)
+        else:
+            mem.store(address, value, width)
+
+    return store
 
 
 def _load_abs(ra: int, address: int, width: int, signed: bool, nxt: int) -> Callable:
+    load = _loader(width, signed)
+
     def f(regs: list[int], mem: Memory) -> int:
-        regs[ra] = _load_value(mem, address, width, signed)
+        regs[ra] = load(mem, address)
         return nxt
 
     return f
 
 
 def _load_ind(ra: int, rb: int, x: int, width: int, signed: bool, nxt: int) -> Callable:
+    load = _loader(width, signed)
+
     def f(regs: list[int], mem: Memory) -> int:
-        regs[ra] = _load_value(mem, (regs[rb] + x) & M32, width, signed)
+        regs[ra] = load(mem, (regs[rb] + x) & M32)
         return nxt
 
     return f
 
 
 def _store_abs(ra: int, address: int, width: int, nxt: int) -> Callable:
+    store = _storer(width)
+
     def f(regs: list[int], mem: Memory) -> int:
-        mem.store(address, regs[ra], width)
+        store(mem, address, regs[ra])
         return nxt
 
     return f
 
 
 def _store_ind(ra: int, rb: int, x: int, width: int, nxt: int) -> Callable:
+    store = _storer(width)
+
     def f(regs: list[int], mem: Memory) -> int:
-        mem.store((regs[rb] + x) & M32, regs[ra], width)
+        store(mem, (regs[rb] + x) & M32, regs[ra])
         return nxt
 
     return f
 
 
 def _store_const(address: int, y: int, width: int, nxt: int) -> Callable:
+    store = _storer(width)
+
     def f(regs: list[int], mem: Memory) -> int:
-        mem.store(address, y, width)
+        store(mem, address, y)
         return nxt
 
     return f
 
 
 def _store_const_ind(ra: int, x: int, y: int, width: int, nxt: int) -> Callable:
+    store = _storer(width)
+
     def f(regs: list[int], mem: Memory) -> int:
-        mem.store((regs[ra] + x) & M32, y, width)
+        store(mem, (regs[ra] + x) & M32, y)
         return nxt
 
     return f
@@ -512,8 +555,7 @@ def _sbrk(rd: int, ra: int, nxt: int) -> Callable:
             first = -(-current // 4096)
             last = -(-new_top // 4096)
             for p in range(first, last):
-                mem.pages.setdefault(p, bytearray(4096))
-                mem.writable.add(p)
+                mem.writable[p] = mem.pages.setdefault(p, bytearray(4096))
             mem.heap = new_top
         regs[rd] = current
         return nxt
@@ -535,12 +577,16 @@ def run(prog: Program, pc: int, gas: int, regs: list[int], mem: Memory) -> Outco
     """GP eq. (A.1) Ψ: run until halt, panic, out-of-gas, page fault or host call."""
     instruction = prog.instruction
     decoded = prog.decoded
+    if not 0 <= pc < len(decoded):  # every later pc is a decoded position or within a skip of the end
+        return Outcome("out_of_gas", pc, gas - 1) if gas <= 0 else Outcome("panic", 0, gas - 1)
     try:
         while True:
-            f = decoded.get(pc) or instruction(pc)
-            if gas <= 0:
-                return Outcome("out_of_gas", pc, gas - 1)
+            f = decoded[pc]
+            if f is None:
+                f = instruction(pc)
             gas -= 1
+            if gas < 0:
+                return Outcome("out_of_gas", pc, gas)
             pc = f(regs, mem)
     except HostCall as call:
         return Outcome("host", pc, gas, host_index=call.index)

@@ -20,13 +20,14 @@ class MemoryFault(Exception):
 
 
 class Memory:
-    """Paged RAM: `pages` holds the readable pages (index → 4 KiB); `writable` those also writable."""
+    """Paged RAM: `pages` maps readable pages (index → 4 KiB); `writable` maps the writable subset
+    to the same page objects, so a store needs one lookup."""
 
     __slots__ = ("pages", "writable", "heap")
 
     def __init__(self) -> None:
         self.pages: dict[int, bytearray] = {}
-        self.writable: set[int] = set()
+        self.writable: dict[int, bytearray] = {}
         self.heap = 0  # sbrk's current heap pointer (GP `h` for standard programs, else 0)
 
     def map(self, start: int, length: int, data: bytes = b"", writable: bool = False) -> None:
@@ -37,7 +38,7 @@ class Memory:
             chunk = data[n * PAGE : (n + 1) * PAGE]
             page[: len(chunk)] = chunk
             if writable:
-                self.writable.add(p)
+                self.writable[p] = page
 
     # -- checked access (faults name the lowest inaccessible address) -------------------------
 
@@ -60,9 +61,9 @@ class Memory:
     def write(self, address: int, data: bytes) -> None:
         address &= M32
         off = address % PAGE
-        p = address // PAGE
-        if p in self.writable and off + len(data) <= PAGE:
-            self.pages[p][off : off + len(data)] = data
+        page = self.writable.get(address // PAGE)
+        if page is not None and off + len(data) <= PAGE:
+            page[off : off + len(data)] = data
             return
         self.check(address, len(data), True)
         for i, b in enumerate(data):
