@@ -37,6 +37,31 @@ def test_independent_client_replays_traces(vectors: Path) -> None:
     assert result.stdout.count("100/100 matched") == len(CATEGORIES)
 
 
+EXAMPLES = REPO.parent / "shared" / "fuzz-proto" / "examples" / "0.7.2"
+
+
+@pytest.mark.skipif(not (REPLAY.exists() and EXAMPLES.is_dir()), reason="../shared fuzz-replay.py or examples not available")
+def test_recorded_sessions_replay_with_every_reply_matching(tmp_path: Path) -> None:
+    """Both recorded 0.7.2 sessions, played by fuzz-replay.py against one long-running target."""
+    sock = tmp_path / "t.sock"
+    proc = subprocess.Popen([str(JAMLIQUOR), "fuzz-target", "--socket", str(sock), "--sessions", "2"])
+    try:
+        for _ in range(200):
+            if sock.exists():
+                break
+            time.sleep(0.05)
+        for session in ("no_forks", "forks"):
+            result = subprocess.run(
+                [sys.executable, str(REPLAY), "examples", str(EXAMPLES / session), "--sock", str(sock)],
+                capture_output=True, text=True, timeout=600,
+            )
+            assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+            assert "102/102 replies as expected" in result.stdout
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+
+
 def _frame(payload: bytes) -> bytes:
     return struct.pack("<I", len(payload)) + payload
 

@@ -595,7 +595,8 @@ def run(prog: Program, pc: int, gas: int, regs: list[int], mem: Memory) -> Outco
     except Panic:
         return Outcome("panic", 0, gas)
     except MemoryFault as fault:
-        gas += 1  # the faulting instruction has no effect and costs nothing (GP ε^μ)
+        # The faulting instruction keeps its gas charge: GP ε^μ (A.2) literally leaves ϱ unchanged,
+        # but the recorded 0.7.2 conformance session (no_forks, block 52) charges it.
         if fault.address < 1 << 16:
             return Outcome("panic", 0, gas)
         return Outcome("fault", pc, gas, address=fault.address & ~0xFFF)

@@ -92,12 +92,13 @@ def test_gas_exhaustion_at_exact_boundary() -> None:
     assert run_raw(program, gas=0).exit is ExitReason.OUT_OF_GAS
 
 
-def test_page_fault_reports_page_and_costs_nothing() -> None:
+def test_page_fault_reports_page_and_charges_the_faulting_instruction() -> None:
+    # Gas follows the recorded 0.7.2 conformance session, which charges the faulting instruction.
     result = run_raw([load_imm(1, 7), reg_imm(59, 1, 0x20010)], gas=10)  # store_u8 to an unmapped page
     assert result.exit is ExitReason.FAULT and result.fault_address == 0x20000
-    assert result.gas_remaining == 9 and result.pc == offset_of([load_imm(1, 7)], 1)
-    low = run_raw([reg_imm(52, 1, 0x100)])  # load_u8 below 2^16 panics
-    assert low.exit is ExitReason.PANIC
+    assert result.gas_remaining == 8 and result.pc == offset_of([load_imm(1, 7)], 1)
+    low = run_raw([reg_imm(52, 1, 0x100)], gas=10)  # load_u8 below 2^16 panics
+    assert low.exit is ExitReason.PANIC and low.gas_remaining == 9
 
 
 def test_branches_taken_and_not_taken() -> None:
