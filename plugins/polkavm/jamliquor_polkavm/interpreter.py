@@ -307,7 +307,10 @@ class Program:
         target = pc + raw
         return target if target in self.blocks else None
 
-    def _decode(self, pc: int) -> Callable:  # noqa: C901 - one branch per GP instruction class
+    def operands(self, pc: int) -> tuple[int, tuple, int]:  # noqa: C901 - one branch per GP instruction class
+        """(opcode, operands, next pc) of the instruction at `pc` (GP A.5); anything that is not a
+        valid instruction start decodes as `trap`. Immediates are sign-extended (ν), jump targets
+        are None when not a basic-block start."""
         n = len(self.code)
         op = self.code[pc] if pc < n and self.bitmask[pc] and self.code[pc] in VALID else 0
         l = self.skip(pc)
@@ -316,68 +319,81 @@ class Program:
         r1 = z[pc + 1]
         ra, rb = min(12, r1 & 15), min(12, r1 >> 4)
 
+        if op in (0, 1):
+            return op, (), nxt
+        if op == 10:
+            return op, (self._imm(pc + 1, min(4, l)),), nxt
+        if op == 20:
+            return op, (ra, int.from_bytes(z[pc + 2 : pc + 10], "little")), nxt
+        if op in IMM_STORES:
+            lx = min(4, r1 & 7)
+            x = self._imm(pc + 2, lx) & M32
+            return op, (x, self._imm(pc + 2 + lx, min(4, max(0, l - lx - 1)))), nxt
+        if op == 40:
+            return op, (self._offset(pc, pc + 1, min(4, l)),), nxt
+        if 50 <= op <= 62:
+            x = self._imm(pc + 2, min(4, max(0, l - 1)))
+            return op, (ra, x if op in (50, 51) else x & M32), nxt
+        if op in IMM_IND_STORES:
+            lx = min(4, (r1 >> 4) & 7)
+            return op, (ra, self._imm(pc + 2, lx), self._imm(pc + 2 + lx, min(4, max(0, l - lx - 1)))), nxt
+        if op == 80 or op in BRANCH_IMM:
+            lx = min(4, (r1 >> 4) & 7)
+            target = self._offset(pc, pc + 2 + lx, min(4, max(0, l - lx - 1)))
+            return op, (ra, self._imm(pc + 2, lx), target), nxt
+        if op == 101 or op in TWO_REG:
+            return op, (ra, rb), nxt  # ω_D = low nibble, source ω_A = high nibble
+        if 120 <= op <= 161:
+            return op, (ra, rb, self._imm(pc + 2, min(4, max(0, l - 1)))), nxt
+        if op in BRANCH_REG:
+            return op, (ra, rb, self._offset(pc, pc + 2, min(4, max(0, l - 1)))), nxt
+        if op == 180:
+            lx = min(4, z[pc + 2] & 7)
+            return op, (ra, rb, self._imm(pc + 3, lx), self._imm(pc + 3 + lx, min(4, max(0, l - lx - 2)))), nxt
+        return op, (ra, rb, min(12, z[pc + 2])), nxt  # three registers
+
+    def _decode(self, pc: int) -> Callable:
+        """The instruction at `pc` as a closure `f(regs, mem) -> next pc`."""
+        op, args, nxt = self.operands(pc)
         if op == 0:
             return _trap
         if op == 1:
             return lambda regs, mem: nxt
         if op == 10:
-            index = self._imm(pc + 1, min(4, l))
-            return _ecalli(index, nxt)
-        if op == 20:
-            value = int.from_bytes(z[pc + 2 : pc + 10], "little")
-            return _set(ra, value, nxt)
+            return _ecalli(args[0], nxt)
+        if op in (20, 51):
+            return _set(*args, nxt)
         if op in IMM_STORES:
-            lx = min(4, r1 & 7)
-            x = self._imm(pc + 2, lx) & M32
-            y = self._imm(pc + 2 + lx, min(4, max(0, l - lx - 1)))
-            return _store_const(x, y, IMM_STORES[op], nxt)
+            return _store_const(*args, IMM_STORES[op], nxt)
         if op == 40:
-            return _jump(self._offset(pc, pc + 1, min(4, l)))
-        if 50 <= op <= 62:
-            x = self._imm(pc + 2, min(4, max(0, l - 1)))
-            if op == 50:
-                return _djump_reg(self, ra, x)
-            if op == 51:
-                return _set(ra, x, nxt)
-            if op in LOADS:
-                width, signed = LOADS[op]
-                return _load_abs(ra, x & M32, width, signed, nxt)
-            return _store_abs(ra, x & M32, STORES[op], nxt)
+            return _jump(*args)
+        if op == 50:
+            return _djump_reg(self, *args)
+        if op in LOADS:
+            return _load_abs(*args, *LOADS[op], nxt)
+        if op in STORES:
+            return _store_abs(*args, STORES[op], nxt)
         if op in IMM_IND_STORES:
-            lx = min(4, (r1 >> 4) & 7)
-            x = self._imm(pc + 2, lx)
-            y = self._imm(pc + 2 + lx, min(4, max(0, l - lx - 1)))
-            return _store_const_ind(ra, x, y, IMM_IND_STORES[op], nxt)
-        if op == 80 or op in BRANCH_IMM:
-            lx = min(4, (r1 >> 4) & 7)
-            x = self._imm(pc + 2, lx)
-            target = self._offset(pc, pc + 2 + lx, min(4, max(0, l - lx - 1)))
-            if op == 80:
-                return _load_imm_jump(ra, x, target)
-            return MAKE_BRANCH_IMM[op](ra, x, target, nxt)
+            return _store_const_ind(*args, IMM_IND_STORES[op], nxt)
+        if op == 80:
+            return _load_imm_jump(*args)
+        if op in BRANCH_IMM:
+            return MAKE_BRANCH_IMM[op](*args, nxt)
         if op == 101:
-            return _sbrk(ra, rb, nxt)  # rd = low nibble (ra), source = high nibble (rb)
+            return _sbrk(*args, nxt)
         if op in MAKE_TWO_REG:
-            return MAKE_TWO_REG[op](ra, rb, nxt)
-        if 120 <= op <= 161:
-            x = self._imm(pc + 2, min(4, max(0, l - 1)))
-            if op in IND_STORES:
-                return _store_ind(ra, rb, x, IND_STORES[op], nxt)
-            if op in IND_LOADS:
-                width, signed = IND_LOADS[op]
-                return _load_ind(ra, rb, x, width, signed, nxt)
-            return MAKE_TWO_REG_IMM[op](ra, rb, x, nxt)
+            return MAKE_TWO_REG[op](*args, nxt)
+        if op in IND_STORES:
+            return _store_ind(*args, IND_STORES[op], nxt)
+        if op in IND_LOADS:
+            return _load_ind(*args, *IND_LOADS[op], nxt)
+        if op in MAKE_TWO_REG_IMM:
+            return MAKE_TWO_REG_IMM[op](*args, nxt)
         if op in BRANCH_REG:
-            target = self._offset(pc, pc + 2, min(4, max(0, l - 1)))
-            return MAKE_BRANCH_REG[op](ra, rb, target, nxt)
+            return MAKE_BRANCH_REG[op](*args, nxt)
         if op == 180:
-            lx = min(4, z[pc + 2] & 7)
-            x = self._imm(pc + 3, lx)
-            y = self._imm(pc + 3 + lx, min(4, max(0, l - lx - 2)))
-            return _load_imm_jump_ind(self, ra, rb, x, y)
-        # three registers
-        rd = min(12, z[pc + 2])
-        return MAKE_THREE_REG[op](ra, rb, rd, nxt)
+            return _load_imm_jump_ind(self, *args)
+        return MAKE_THREE_REG[op](*args, nxt)
 
     def djump(self, address: int) -> int:
         """GP eq. (A.9): dynamic jump through the jump table (halts at the magic return address)."""
