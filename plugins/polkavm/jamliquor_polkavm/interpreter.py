@@ -260,7 +260,7 @@ MAKE_BRANCH_REG = {op: _branch(e, "rb") for op, e in BRANCH_REG.items()}
 class Program:
     """A deblobbed program with its skip table, basic blocks and lazily decoded instructions."""
 
-    __slots__ = ("code", "zeta", "bitmask", "jump_table", "skips", "blocks", "decoded")
+    __slots__ = ("code", "zeta", "bitmask", "jump_table", "skips", "blocks", "decoded", "segments")
 
     def __init__(self, code: Code) -> None:
         self.code = code.code
@@ -285,6 +285,7 @@ class Program:
                     blocks.add(j)
         self.blocks = blocks
         self.decoded: list[Callable | None] = [None] * (n + 64)  # pc can run past the end by a skip
+        self.segments: list = [None] * (n + 64)  # compiled straight-line runs by start pc (compiler.py)
 
     def skip(self, i: int) -> int:
         return self.skips[i] if i < len(self.skips) else 0
@@ -577,42 +578,3 @@ def _sbrk(rd: int, ra: int, nxt: int) -> Callable:
         return nxt
 
     return f
-
-
-# ---------------------------------------------------------------------------- the run loop
-
-
-class Outcome:
-    __slots__ = ("kind", "pc", "gas", "address", "host_index")
-
-    def __init__(self, kind: str, pc: int, gas: int, address: int | None = None, host_index: int | None = None) -> None:
-        self.kind, self.pc, self.gas, self.address, self.host_index = kind, pc, gas, address, host_index
-
-
-def run(prog: Program, pc: int, gas: int, regs: list[int], mem: Memory) -> Outcome:
-    """GP eq. (A.1) Ψ: run until halt, panic, out-of-gas, page fault or host call."""
-    instruction = prog.instruction
-    decoded = prog.decoded
-    if not 0 <= pc < len(decoded):  # every later pc is a decoded position or within a skip of the end
-        return Outcome("out_of_gas", pc, gas - 1) if gas <= 0 else Outcome("panic", 0, gas - 1)
-    try:
-        while True:
-            f = decoded[pc]
-            if f is None:
-                f = instruction(pc)
-            gas -= 1
-            if gas < 0:
-                return Outcome("out_of_gas", pc, gas)
-            pc = f(regs, mem)
-    except HostCall as call:
-        return Outcome("host", pc, gas, host_index=call.index)
-    except Halt:
-        return Outcome("halt", 0, gas)
-    except Panic:
-        return Outcome("panic", 0, gas)
-    except MemoryFault as fault:
-        # The faulting instruction keeps its gas charge: GP ε^μ (A.2) literally leaves ϱ unchanged,
-        # but the recorded 0.7.2 conformance session (no_forks, block 52) charges it.
-        if fault.address < 1 << 16:
-            return Outcome("panic", 0, gas)
-        return Outcome("fault", pc, gas, address=fault.address & ~0xFFF)

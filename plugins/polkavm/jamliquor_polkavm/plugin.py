@@ -15,7 +15,8 @@ from jamliquor.execution import (
 )
 from jamliquor.hookspecs import hookimpl
 
-from .interpreter import Program, run
+from .interpreter import Program
+from .runloop import run
 from .program import Code, Memory, MemoryFault, deblob, standard_init
 
 _PROGRAMS: OrderedDict[tuple, Program] = OrderedDict()
@@ -75,7 +76,7 @@ def execute(request: ExecuteRequest) -> ExecuteResult:
         if request.standard:
             code, registers, mem = standard_init(request.program, request.argument)
         else:
-            code, mem = deblob(request.program), Memory()
+            code, mem = deblob(bytes(request.program)), Memory()
             registers = list(request.registers or [0] * 13)
     except ProgramBlobError:
         # GP Ψ / Ψ_M: an undecodable program panics (and Ψ_M reports no gas used).

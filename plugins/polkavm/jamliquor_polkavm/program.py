@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import attrs
 from jamliquor.codec import CodecError, decode_natural
 from jamliquor.execution import ProgramBlobError
@@ -105,6 +107,10 @@ class Code:
     jump_table: tuple[int, ...]
 
 
+_BITS = [bytes((octet >> i) & 1 for i in range(8)) for octet in range(256)]  # k's bits, least significant first
+
+
+@functools.lru_cache(maxsize=64)  # a service's code is deblobbed once, not at every invocation
 def deblob(blob: bytes) -> Code:
     """GP eq. (A.2): E(|j|) ‖ E_1(z) ‖ E(|c|) ‖ E_z(j) ‖ E(c) ‖ E(k), with |k| = |c| bits."""
     try:
@@ -126,7 +132,7 @@ def deblob(blob: bytes) -> Code:
     pos += n_jumps * z
     code = bytes(blob[pos : pos + code_len])
     packed = blob[pos + code_len : end]
-    bitmask = bytes((packed[i >> 3] >> (i & 7)) & 1 for i in range(code_len))
+    bitmask = b"".join([_BITS[octet] for octet in packed])[:code_len]
     return Code(code, bitmask, jumps)
 
 
@@ -160,7 +166,7 @@ def standard_init(blob: bytes, argument: bytes) -> tuple[Code, list[int], Memory
         raise ProgramBlobError("argument data larger than Z_I")
     if 5 * ZONE + _zone_up(ro_len) + _zone_up(rw_len + heap_pages * PAGE) + _zone_up(stack) + INPUT > 1 << 32:
         raise ProgramBlobError("standard program sections do not fit the 32-bit address space")
-    code = deblob(blob[pos:])
+    code = deblob(bytes(blob[pos:]))
 
     mem = Memory()
     mem.map(ZONE, _page_up(ro_len), ro)
