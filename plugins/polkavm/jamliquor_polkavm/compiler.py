@@ -50,7 +50,7 @@ def _load(lines: list[str], k: int, ra: int, address: str, width: int, signed: b
 
 def _store(lines: list[str], k: int, value: str, address: str, width: int) -> None:
     limit, mask = 4096 - width, (1 << (8 * width)) - 1
-    lines += [f"s = {k}", f"A = {address}", f"V = ({value}) & {mask}", "P = wg(A >> 12); O = A & 4095"]
+    lines += [f"s = {k}", f"A = {address}", f"V = {value}" + (f" & {mask}" if width < 8 else ""), "P = wg(A >> 12); O = A & 4095"]
     fast = "P[O] = V" if width == 1 else f"{_STRUCT_NAME[width]}W(P, O, V)"
     lines += [f"if P is not None and O <= {limit}: {fast}", f"else: mem.store(A, V, {width})"]
 
@@ -112,6 +112,17 @@ def _emit(prog: I.Program, pc: int, k: int, lines: list[str], env: dict) -> tupl
         return True, nxt
     elif op == 1:
         lines.append(f"return {nxt}")
+        return True, nxt
+    elif op in (50, 180):  # dynamic jumps: the common case inline, halt/panic through the closure
+        env["JD"] = prog.jump_map
+        env[f"F{k}"] = prog.instruction(pc)
+        if op == 50:
+            ra, x = args
+            lines += [f"s = {k}; t = JD.get((R[{ra}] + {x}) & 4294967295)", "if t is not None: return t"]
+        else:
+            ra, rb, x, y = args
+            lines += [f"s = {k}; t = JD.get((R[{rb}] + {y}) & 4294967295)", f"if t is not None: R[{ra}] = {x}; return t"]
+        lines.append(f"return F{k}(R, mem)")
         return True, nxt
     else:  # rare or exiting instructions (trap, ecalli, sbrk, dynamic jumps …): the closure
         name = f"F{k}"

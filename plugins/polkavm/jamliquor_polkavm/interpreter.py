@@ -260,7 +260,7 @@ MAKE_BRANCH_REG = {op: _branch(e, "rb") for op, e in BRANCH_REG.items()}
 class Program:
     """A deblobbed program with its skip table, basic blocks and lazily decoded instructions."""
 
-    __slots__ = ("code", "zeta", "bitmask", "jump_table", "skips", "blocks", "decoded", "segments")
+    __slots__ = ("code", "zeta", "bitmask", "jump_table", "skips", "blocks", "decoded", "segments", "jump_map")
 
     def __init__(self, code: Code) -> None:
         self.code = code.code
@@ -286,6 +286,12 @@ class Program:
         self.blocks = blocks
         self.decoded: list[Callable | None] = [None] * (n + 64)  # pc can run past the end by a skip
         self.segments: list = [None] * (n + 64)  # compiled straight-line runs by start pc (compiler.py)
+        # the dynamic-jump addresses that land on a basic block (GP eq. A.9), address → target
+        self.jump_map = {
+            (i + 1) * JUMP_ALIGN: t
+            for i, t in enumerate(self.jump_table)
+            if t in blocks and (i + 1) * JUMP_ALIGN != HALT_ADDRESS
+        }
 
     def skip(self, i: int) -> int:
         return self.skips[i] if i < len(self.skips) else 0

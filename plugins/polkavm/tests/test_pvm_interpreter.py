@@ -184,3 +184,43 @@ def test_through_the_kernel_hook() -> None:
     assert result.exit is ExitReason.HALT and result.registers[1] == 5
 
 
+
+
+def _copy_loop(tail: list[bytes]) -> bytes:
+    """Copy rw[0..8] to rw[8..16] byte by byte, then run `tail`."""
+    rw = 2 * (1 << 16)
+    head = [load_imm(2, rw), load_imm(3, 8), fallthrough()]
+    body = [two_reg_imm(124, 4, 2, 0), two_reg_imm(120, 4, 2, 8), two_reg_imm(149, 2, 2, 1), two_reg_imm(149, 3, 3, -1)]
+    back = -offset_of(body, len(body))
+    return standard(blob(head + body + [branch_imm(82, 3, 0, back)] + tail), rw=b"abcdefgh" + bytes(8))
+
+
+def _outcomes(program: bytes, budgets: range) -> list[tuple]:
+    out = []
+    for gas in budgets:
+        r = execute(ExecuteRequest(program, gas=gas))
+        out.append((r.exit, r.pc, r.gas_remaining, r.registers, r.output, r.fault_address))
+    return out
+
+
+@pytest.mark.parametrize("tail", [
+    [jump_ind(0)],  # halt
+    [load_imm(5, 1), reg_imm(59, 5, 0x5000_0000), load_imm(6, 2), trap()],  # page fault mid-segment
+    [load_imm(5, 1), reg_imm(52, 5, 0x100), trap()],  # load below 2^16 panics mid-segment
+])
+def test_compiled_segments_match_single_stepping_at_every_gas_budget(monkeypatch: pytest.MonkeyPatch, tail: list[bytes]) -> None:
+    from jamliquor_polkavm import plugin, runloop
+
+    program = _copy_loop(tail)
+    plugin._PROGRAMS.clear()
+    compiled = _outcomes(program, range(0, 70))
+
+    class NeverAffordable:  # forces the single-step path everywhere
+        cost = 1 << 62
+
+    monkeypatch.setattr(runloop, "compile_segment", lambda prog, pc: NeverAffordable())
+    plugin._PROGRAMS.clear()
+    stepped = _outcomes(program, range(0, 70))
+    plugin._PROGRAMS.clear()
+    assert compiled == stepped
+    assert compiled[-1][0] is not ExitReason.OUT_OF_GAS  # the largest budget runs to the end
