@@ -24,12 +24,16 @@ _STRUCT_NAME = {2: "U16", 4: "U32", 8: "U64"}
 
 
 class Segment:
-    __slots__ = ("run", "cost", "pcs")
+    __slots__ = ("run", "cost", "pcs", "loop")
 
-    def __init__(self, run: Callable, pcs: tuple[int, ...]) -> None:
-        self.run = run  # run(regs, mem) -> next pc; exits raise with `.s` = the step index
+    def __init__(self, run: Callable, pcs: tuple[int, ...], loop: bool) -> None:
+        # run(regs, mem) -> next pc; a loop segment (one that branches back to its own start)
+        # is run(regs, mem, gas) -> (next pc, gas) and iterates while the gas covers a pass.
+        # Exits raise with `.s` = the step index (and `.gas` for loops).
+        self.run = run
         self.cost = len(pcs)  # every instruction costs 1 gas in GP v0.7.2
         self.pcs = pcs  # pc of each step
+        self.loop = loop
 
 
 def _uses(expr: str, name: str) -> bool:
@@ -55,12 +59,15 @@ def _store(lines: list[str], k: int, value: str, address: str, width: int) -> No
     lines += [f"if P is not None and O <= {limit}: {fast}", f"else: mem.store(A, V, {width})"]
 
 
-def _branch(lines: list[str], k: int, cond: str, target: int | None, nxt: int) -> None:
+def _branch(lines: list[str], k: int, cond: str, target: int | None, nxt: int, start: int) -> None:
+    if target == start:  # a loop: go round again while the gas covers another pass
+        lines += [f"if not ({cond}): return {nxt}, gas", "if gas < COST: return START, gas", "gas -= COST", "continue"]
+        return
     then = f"return {target}" if target is not None else f"s = {k}; raise Panic"
     lines += [f"if {cond}: {then}", f"return {nxt}"]
 
 
-def _emit(prog: I.Program, pc: int, k: int, lines: list[str], env: dict) -> tuple[bool, int]:  # noqa: C901
+def _emit(prog: I.Program, pc: int, k: int, lines: list[str], env: dict, start: int) -> tuple[bool, int]:  # noqa: C901
     """Append the source of the instruction at `pc` (step k); return (ends segment, next pc)."""
     op, args, nxt = prog.operands(pc)
     if op in I.LOADS:
@@ -100,12 +107,12 @@ def _emit(prog: I.Program, pc: int, k: int, lines: list[str], env: dict) -> tupl
     elif op in I.BRANCH_IMM:
         ra, x, target = args
         lines.append(f"a = R[{ra}]; x = {x}")
-        _branch(lines, k, I.BRANCH_IMM[op], target, nxt)
+        _branch(lines, k, I.BRANCH_IMM[op], target, nxt, start)
         return True, nxt
     elif op in I.BRANCH_REG:
         ra, rb, target = args
         lines.append(f"a = R[{ra}]; b = R[{rb}]")
-        _branch(lines, k, I.BRANCH_REG[op], target, nxt)
+        _branch(lines, k, I.BRANCH_REG[op], target, nxt, start)
         return True, nxt
     elif op == 40 and args[0] is not None:
         lines.append(f"return {args[0]}")
@@ -142,21 +149,31 @@ def compile_segment(prog: I.Program, pc: int) -> Segment:
     lines: list[str] = []
     pcs: list[int] = []
     end = False
+    start = pc
     while not end and len(pcs) < MAX_STEPS:
         pcs.append(pc)
-        end, pc = _emit(prog, pc, len(pcs) - 1, lines, env)
+        end, pc = _emit(prog, pc, len(pcs) - 1, lines, env, start)
     if not end:
         lines.append(f"return {pc}")
-    body = "\n".join("        " + line for line in lines)
+    loop = lines[-1] == "continue"
+    env.update(COST=len(pcs), START=start)
+    if loop:
+        head, indent = "def segment(R, mem, gas):\n", "            "
+        body = "        while True:\n" + "\n".join(indent + line for line in lines)
+        save = "        e.s = s; e.gas = gas\n"
+    else:
+        head, indent = "def segment(R, mem):\n", "        "
+        body = "\n".join(indent + line for line in lines)
+        save = "        e.s = s\n"
     source = (
-        "def segment(R, mem):\n"
+        f"{head}"
         "    s = 0\n"
         "    pg = mem.pages.get; wg = mem.writable.get\n"
         "    try:\n"
         f"{body}\n"
         "    except Exception as e:\n"
-        "        e.s = s\n"
+        f"{save}"
         "        raise\n"
     )
-    exec(compile(source, f"<pvm segment @{pcs[0]}>", "exec"), env)  # noqa: S102 - generated from our tables
-    return Segment(env["segment"], tuple(pcs))
+    exec(compile(source, f"<pvm segment @{start}>", "exec"), env)  # noqa: S102 - generated from our tables
+    return Segment(env["segment"], tuple(pcs), loop)

@@ -28,7 +28,10 @@ def run(prog: Program, pc: int, gas: int, regs: list[int], mem: Memory) -> Outco
                 seg = segments[pc] = compile_segment(prog, pc)
             if gas >= seg.cost:
                 gas -= seg.cost
-                pc = seg.run(regs, mem)
+                if seg.loop:
+                    pc, gas = seg.run(regs, mem, gas)
+                else:
+                    pc = seg.run(regs, mem)
             else:  # not enough gas for the whole segment: step, so out-of-gas hits the exact instruction
                 seg = None
                 f = decoded[pc] or prog.instruction(pc)
@@ -39,6 +42,8 @@ def run(prog: Program, pc: int, gas: int, regs: list[int], mem: Memory) -> Outco
     except (HostCall, Halt, Panic, MemoryFault) as exit_:
         if seg is not None:  # exited at step s of a segment: only steps 0..s are charged
             step = exit_.s
+            if seg.loop:
+                gas = exit_.gas  # the loop charged its passes itself
             gas += seg.cost - step - 1
             pc = seg.pcs[step]
         if isinstance(exit_, HostCall):
