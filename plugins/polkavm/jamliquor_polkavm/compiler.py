@@ -1,14 +1,17 @@
-"""Straight-line segments compiled to Python functions: the PVM's fast path.
+"""Superblocks compiled to Python functions: the PVM's fast path.
 
-A segment is the run of instructions from some pc up to and including the next terminator or
-`ecalli` (GP A.3 basic blocks, split at host calls). It is turned once into Python source, with
-register and memory accesses inlined, and compiled; the run loop then pays one call per segment
-instead of one per instruction. Semantics come from the same tables as the single-step closures
+A superblock is the path of instructions from some pc that follows fall-throughs, not-taken
+branches and static jumps, up to a dynamic jump, host call, trap or a revisited pc (GP A.3 basic
+blocks, chained). It is turned once into Python source, with register and memory accesses
+inlined, and compiled; taken branches are side exits, and a branch or jump back to the start is
+a loop inside the function. The run loop then pays one call per superblock instead of one per
+instruction. Semantics come from the same tables as the single-step closures
 (`interpreter.THREE_REG` …), so the two paths cannot drift apart.
 
-Gas stays per instruction (GP A.2): the loop charges a segment's whole cost only when the gas
-covers it (otherwise it single-steps, so out-of-gas lands on the exact instruction); an exit
-inside a segment carries the step `s` it happened at, and the loop refunds the steps not run.
+Gas stays per instruction (GP A.2): a superblock runs only when the gas covers its longest path
+(otherwise the loop single-steps, so out-of-gas lands on the exact instruction); each exit
+charges the steps it actually ran, and an exception carries the step `s` it happened at and the
+gas `gas` at the start of the pass, so the loop charges steps 0..s.
 """
 
 from __future__ import annotations
@@ -18,22 +21,17 @@ from collections.abc import Callable
 
 from . import interpreter as I
 
-MAX_STEPS = 128  # longer straight-line runs are split; a segment may start at any pc
-ENDS = I.TERMINATORS | {10}  # terminators and ecalli (execution resumes after a host call)
+MAX_STEPS = 64  # longer paths are split; a superblock may start at any pc
 _STRUCT_NAME = {2: "U16", 4: "U32", 8: "U64"}
 
 
 class Segment:
-    __slots__ = ("run", "cost", "pcs", "loop")
+    __slots__ = ("run", "cost", "pcs")
 
-    def __init__(self, run: Callable, pcs: tuple[int, ...], loop: bool) -> None:
-        # run(regs, mem) -> next pc; a loop segment (one that branches back to its own start)
-        # is run(regs, mem, gas) -> (next pc, gas) and iterates while the gas covers a pass.
-        # Exits raise with `.s` = the step index (and `.gas` for loops).
-        self.run = run
-        self.cost = len(pcs)  # every instruction costs 1 gas in GP v0.7.2
+    def __init__(self, run: Callable, pcs: tuple[int, ...]) -> None:
+        self.run = run  # run(regs, mem, gas) -> (next pc, gas left)
+        self.cost = len(pcs)  # the longest path; every instruction costs 1 gas in GP v0.7.2
         self.pcs = pcs  # pc of each step
-        self.loop = loop
 
 
 def _uses(expr: str, name: str) -> bool:
@@ -59,16 +57,24 @@ def _store(lines: list[str], k: int, value: str, address: str, width: int) -> No
     lines += [f"if P is not None and O <= {limit}: {fast}", f"else: mem.store(A, V, {width})"]
 
 
-def _branch(lines: list[str], k: int, cond: str, target: int | None, nxt: int, start: int) -> None:
-    if target == start:  # a loop: go round again while the gas covers another pass
-        lines += [f"if not ({cond}): return {nxt}, gas", "if gas < COST: return START, gas", "gas -= COST", "continue"]
-        return
-    then = f"return {target}" if target is not None else f"s = {k}; raise Panic"
-    lines += [f"if {cond}: {then}", f"return {nxt}"]
+def _exit(k: int, target: int | None, start: int) -> str:
+    """Leave to `target` after step k (charging k + 1 gas), or loop when it is the start."""
+    if target is None:
+        return f"s = {k}; raise Panic"  # not a basic-block start (GP A.9)
+    if target == start:
+        return f"gas -= {k + 1}\nif gas < COST: return START, gas\ncontinue"
+    return f"return {target}, gas - {k + 1}"
 
 
-def _emit(prog: I.Program, pc: int, k: int, lines: list[str], env: dict, start: int) -> tuple[bool, int]:  # noqa: C901
-    """Append the source of the instruction at `pc` (step k); return (ends segment, next pc)."""
+def _side_exit(lines: list[str], cond: str, action: str) -> None:
+    body = action.split("\n")
+    lines.append(f"if {cond}:")
+    lines += ["    " + line for line in body]
+
+
+def _emit(prog: I.Program, pc: int, k: int, lines: list[str], env: dict, start: int) -> int | None:  # noqa: C901
+    """Append the source of the instruction at `pc` (step k); return the pc the path continues
+    at, or None when the instruction always leaves the superblock."""
     op, args, nxt = prog.operands(pc)
     if op in I.LOADS:
         ra, address = args
@@ -104,76 +110,67 @@ def _emit(prog: I.Program, pc: int, k: int, lines: list[str], env: dict, start: 
     elif op in I.TWO_REG:
         rd, ra = args
         lines += [f"a = R[{ra}]", f"R[{rd}] = {I.TWO_REG[op]}"]
-    elif op in I.BRANCH_IMM:
+    elif op in I.BRANCH_IMM:  # taken: side exit; not taken: the path goes on
         ra, x, target = args
         lines.append(f"a = R[{ra}]; x = {x}")
-        _branch(lines, k, I.BRANCH_IMM[op], target, nxt, start)
-        return True, nxt
+        _side_exit(lines, I.BRANCH_IMM[op], _exit(k, target, start))
     elif op in I.BRANCH_REG:
         ra, rb, target = args
         lines.append(f"a = R[{ra}]; b = R[{rb}]")
-        _branch(lines, k, I.BRANCH_REG[op], target, nxt, start)
-        return True, nxt
+        _side_exit(lines, I.BRANCH_REG[op], _exit(k, target, start))
     elif op == 40 and args[0] is not None:
-        lines.append(f"return {args[0]}")
-        return True, nxt
+        return args[0]  # static jump: the path continues at its target
+    elif op == 80 and args[2] is not None:
+        ra, x, target = args
+        lines.append(f"R[{ra}] = {x}")
+        return target
     elif op == 1:
-        lines.append(f"return {nxt}")
-        return True, nxt
+        pass  # fallthrough
     elif op in (50, 180):  # dynamic jumps: the common case inline, halt/panic through the closure
         env["JD"] = prog.jump_map
         env[f"F{k}"] = prog.instruction(pc)
         if op == 50:
             ra, x = args
-            lines += [f"s = {k}; t = JD.get((R[{ra}] + {x}) & 4294967295)", "if t is not None: return t"]
+            lines += [f"s = {k}; t = JD.get((R[{ra}] + {x}) & 4294967295)", f"if t is not None: return t, gas - {k + 1}"]
         else:
             ra, rb, x, y = args
-            lines += [f"s = {k}; t = JD.get((R[{rb}] + {y}) & 4294967295)", f"if t is not None: R[{ra}] = {x}; return t"]
-        lines.append(f"return F{k}(R, mem)")
-        return True, nxt
-    else:  # rare or exiting instructions (trap, ecalli, sbrk, dynamic jumps …): the closure
-        name = f"F{k}"
-        env[name] = prog.instruction(pc)
-        if op in ENDS:
-            lines.append(f"s = {k}; return {name}(R, mem)")
-            return True, nxt
-        lines.append(f"s = {k}; {name}(R, mem)")
-    return op in ENDS, nxt
+            lines += [f"s = {k}; t = JD.get((R[{rb}] + {y}) & 4294967295)",
+                      f"if t is not None: R[{ra}] = {x}; return t, gas - {k + 1}"]
+        lines.append(f"F{k}(R, mem)")  # raises: halt or panic
+        return None
+    else:  # trap, ecalli, sbrk and jumps to non-block targets: the closure (exits raise)
+        env[f"F{k}"] = prog.instruction(pc)
+        lines.append(f"s = {k}; F{k}(R, mem)")
+        return None if op in (0, 10, 40, 80) else nxt
+    return nxt
 
 
 def compile_segment(prog: I.Program, pc: int) -> Segment:
-    """The segment starting at `pc` (any pc; an invalid one is a one-step `trap` segment)."""
+    """The superblock starting at `pc` (any pc; an invalid one is a one-step `trap`)."""
     env = dict(I._ENV)
     env.update(U16=I._STRUCTS[2].unpack_from, U32=I._STRUCTS[4].unpack_from, U64=I._STRUCTS[8].unpack_from,
                U16W=I._STRUCTS[2].pack_into, U32W=I._STRUCTS[4].pack_into, U64W=I._STRUCTS[8].pack_into)
     lines: list[str] = []
     pcs: list[int] = []
-    end = False
     start = pc
-    while not end and len(pcs) < MAX_STEPS:
-        pcs.append(pc)
-        end, pc = _emit(prog, pc, len(pcs) - 1, lines, env, start)
-    if not end:
-        lines.append(f"return {pc}")
-    loop = lines[-1] == "continue"
+    nxt: int | None = pc
+    while nxt is not None and len(pcs) < MAX_STEPS and nxt not in pcs:
+        pcs.append(nxt)
+        nxt = _emit(prog, nxt, len(pcs) - 1, lines, env, start)
+    if nxt is not None:  # the path runs on beyond this superblock (or back into it)
+        lines += _exit(len(pcs) - 1, nxt, start).split("\n")
     env.update(COST=len(pcs), START=start)
-    if loop:
-        head, indent = "def segment(R, mem, gas):\n", "            "
-        body = "        while True:\n" + "\n".join(indent + line for line in lines)
-        save = "        e.s = s; e.gas = gas\n"
-    else:
-        head, indent = "def segment(R, mem):\n", "        "
-        body = "\n".join(indent + line for line in lines)
-        save = "        e.s = s\n"
+    body = "\n".join("            " + line for line in lines)
     source = (
-        f"{head}"
+        "def segment(R, mem, gas):\n"
         "    s = 0\n"
         "    pg = mem.pages.get; wg = mem.writable.get\n"
         "    try:\n"
+        "        while True:\n"
         f"{body}\n"
         "    except Exception as e:\n"
-        f"{save}"
+        "        e.s = s; e.gas = gas\n"
         "        raise\n"
     )
-    exec(compile(source, f"<pvm segment @{start}>", "exec"), env)  # noqa: S102 - generated from our tables
-    return Segment(env["segment"], tuple(pcs), loop)
+    exec(compile(source, f"<pvm superblock @{start}>", "exec"), env)  # noqa: S102 - generated from our tables
+    return Segment(env["segment"], tuple(pcs))

@@ -260,7 +260,7 @@ MAKE_BRANCH_REG = {op: _branch(e, "rb") for op, e in BRANCH_REG.items()}
 class Program:
     """A deblobbed program with its skip table, basic blocks and lazily decoded instructions."""
 
-    __slots__ = ("code", "zeta", "bitmask", "jump_table", "skips", "blocks", "decoded", "segments", "jump_map")
+    __slots__ = ("code", "zeta", "bitmask", "jump_table", "skips", "blocks", "decoded", "segments", "heat", "jump_map")
 
     def __init__(self, code: Code) -> None:
         self.code = code.code
@@ -285,7 +285,8 @@ class Program:
                     blocks.add(j)
         self.blocks = blocks
         self.decoded: list[Callable | None] = [None] * (n + 64)  # pc can run past the end by a skip
-        self.segments: list = [None] * (n + 64)  # compiled straight-line runs by start pc (compiler.py)
+        self.segments: list = [None] * (n + 64)  # compiled superblocks by start pc (compiler.py)
+        self.heat = [0] * (n + 64)  # visits of each pc not compiled yet (runloop.py)
         # the dynamic-jump addresses that land on a basic block (GP eq. A.9), address → target
         self.jump_map = {
             (i + 1) * JUMP_ALIGN: t

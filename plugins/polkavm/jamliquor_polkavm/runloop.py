@@ -1,10 +1,23 @@
-"""The PVM run loop Ψ (GP eq. A.1): compiled segments while the gas covers them, single steps otherwise."""
+"""The PVM run loop Ψ (GP eq. A.1): compiled superblocks while the gas covers them, single steps otherwise."""
 
 from __future__ import annotations
 
 from .compiler import compile_segment
 from .interpreter import Halt, HostCall, Panic, Program
 from .program import Memory, MemoryFault
+
+
+# Compiling a superblock costs as much as single-stepping it some hundred times (Python's
+# compile()), so a pc is compiled from its COMPILE_AFTER-th visit; the counts persist with the
+# cached program, so a service's hot code is compiled once per node.
+COMPILE_AFTER = 16
+
+
+class _Cold:  # a pc not compiled yet: never affordable, so it is single-stepped
+    cost = 1 << 62
+
+
+COLD = _Cold()
 
 
 class Outcome:
@@ -20,18 +33,19 @@ def run(prog: Program, pc: int, gas: int, regs: list[int], mem: Memory) -> Outco
     if not 0 <= pc < len(decoded):  # every later pc is a decoded position or within a skip of the end
         return Outcome("out_of_gas", pc, gas - 1) if gas <= 0 else Outcome("panic", 0, gas - 1)
     segments = prog.segments
+    heat = prog.heat
     seg = None
     try:
         while True:
             seg = segments[pc]
             if seg is None:
-                seg = segments[pc] = compile_segment(prog, pc)
-            if gas >= seg.cost:
-                gas -= seg.cost
-                if seg.loop:
-                    pc, gas = seg.run(regs, mem, gas)
+                heat[pc] += 1
+                if heat[pc] >= COMPILE_AFTER:
+                    seg = segments[pc] = compile_segment(prog, pc)
                 else:
-                    pc = seg.run(regs, mem)
+                    seg = COLD
+            if gas >= seg.cost:
+                pc, gas = seg.run(regs, mem, gas)
             else:  # not enough gas for the whole segment: step, so out-of-gas hits the exact instruction
                 seg = None
                 f = decoded[pc] or prog.instruction(pc)
@@ -40,11 +54,9 @@ def run(prog: Program, pc: int, gas: int, regs: list[int], mem: Memory) -> Outco
                     return Outcome("out_of_gas", pc, gas)
                 pc = f(regs, mem)
     except (HostCall, Halt, Panic, MemoryFault) as exit_:
-        if seg is not None:  # exited at step s of a segment: only steps 0..s are charged
+        if seg is not None:  # exited at step s of a superblock pass: steps 0..s are charged
             step = exit_.s
-            if seg.loop:
-                gas = exit_.gas  # the loop charged its passes itself
-            gas += seg.cost - step - 1
+            gas = exit_.gas - step - 1
             pc = seg.pcs[step]
         if isinstance(exit_, HostCall):
             return Outcome("host", pc, gas, host_index=exit_.index)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from jamliquor.execution import ExecuteRequest, ExitReason, HostOutcome, ProgramBlobError
 from jamliquor.plugins import PluginHost
@@ -13,6 +15,17 @@ from pvm_asm import (
     blob, branch_imm, branch_reg, ecalli, fallthrough, halt_via, jump, jump_ind, load_imm, load_imm_64,
     offset_of, reg_imm, standard, three_reg, trap, two_reg, two_reg_imm,
 )
+
+
+@pytest.fixture(autouse=True, params=["compiled", "stepped"])
+def vm_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Every test runs with superblocks compiled on first visit and with single stepping only."""
+    from jamliquor_polkavm import plugin, runloop
+
+    monkeypatch.setattr(runloop, "COMPILE_AFTER", 1 if request.param == "compiled" else 1 << 62)
+    plugin._PROGRAMS.clear()
+    yield request.param
+    plugin._PROGRAMS.clear()
 
 
 def run_raw(instructions: list[bytes], gas: int = 1000, registers: list[int] | None = None, host=None, jumps=()):
@@ -212,8 +225,13 @@ def test_compiled_segments_match_single_stepping_at_every_gas_budget(monkeypatch
     from jamliquor_polkavm import plugin, runloop
 
     program = _copy_loop(tail)
+    monkeypatch.setattr(runloop, "COMPILE_AFTER", 1)  # compile every superblock on first visit
+    compiled_at: list[int] = []
+    real_compile = runloop.compile_segment
+    monkeypatch.setattr(runloop, "compile_segment", lambda prog, pc: compiled_at.append(pc) or real_compile(prog, pc))
     plugin._PROGRAMS.clear()
     compiled = _outcomes(program, range(0, 70))
+    assert compiled_at  # the fast path really ran
 
     class NeverAffordable:  # forces the single-step path everywhere
         cost = 1 << 62
