@@ -258,7 +258,7 @@ def _random_instruction(draw) -> bytes:  # noqa: ANN001 - hypothesis draw
     if kind == "load_imm":
         return load_imm(draw(reg), draw(st.integers(-2**31, 2**31 - 1)))
     if kind == "mem":  # loads/stores around ω_9 (which points into read-write data), sometimes off the page
-        return two_reg_imm(draw(st.sampled_from(range(120, 131))), draw(reg), 9, draw(st.integers(-8, 4100)))
+        return two_reg_imm(draw(st.sampled_from(range(120, 131))), draw(reg), 9, draw(st.one_of(st.integers(0, 63), st.integers(-8, 4100))))
     if kind == "branch":
         return branch_imm(draw(st.sampled_from(sorted(I.BRANCH_IMM))), draw(reg), draw(st.integers(-3, 3)), draw(st.integers(-60, 60)))
     if kind == "two":
@@ -275,7 +275,7 @@ def test_random_programs_agree_compiled_and_stepped(vm_path: str) -> None:
     @st.composite
     def programs(draw):  # noqa: ANN001, ANN202
         body = [draw(st.composite(lambda d: _random_instruction(d))()) for _ in range(draw(st.integers(1, 25)))]
-        return standard(blob([load_imm(9, 2 * (1 << 16))] + body + [jump_ind(0)]), rw=bytes(range(64)))
+        return standard(blob([load_imm(9, 2 * (1 << 16))] + body + [jump_ind(0)]), rw=bytes((i * 37 + 200) & 255 for i in range(64)))
 
     @settings(max_examples=120, deadline=None)
     @given(programs(), st.integers(0, 400))
