@@ -2,11 +2,12 @@
 
 A superblock is the path of instructions from some pc that follows fall-throughs, not-taken
 branches and static jumps, up to a dynamic jump, host call, trap or a revisited pc (GP A.3 basic
-blocks, chained). It is turned once into Python source, with register and memory accesses
-inlined, and compiled; taken branches are side exits, and a branch or jump back to the start is
-a loop inside the function. The run loop then pays one call per superblock instead of one per
-instruction. Semantics come from the same tables as the single-step closures
-(`interpreter.THREE_REG` …), so the two paths cannot drift apart.
+blocks, chained). It is turned once into Python source and compiled: the registers it touches
+live in local variables (written back to ω at every exit), memory accesses are inlined, taken
+branches are side exits, and a branch or jump back to the start is a loop inside the function.
+The run loop then pays one call per superblock instead of one per instruction. Semantics come
+from the same tables as the single-step closures (`interpreter.THREE_REG` …), so the two paths
+cannot drift apart.
 
 Gas stays per instruction (GP A.2): a superblock runs only when the gas covers its longest path
 (otherwise the loop single-steps, so out-of-gas lands on the exact instruction); each exit
@@ -21,8 +22,10 @@ from collections.abc import Callable
 
 from . import interpreter as I
 
-MAX_STEPS = 64  # longer paths are split; a superblock may start at any pc
+MAX_STEPS = 32  # longer paths are split; a superblock may start at any pc
+WRITE_BACK = "@WB"  # placeholder line: store the cached registers back into ω
 _STRUCT_NAME = {2: "U16", 4: "U32", 8: "U64"}
+_ADDRESS_MASK = 4294967295
 
 
 class Segment:
@@ -34,114 +37,135 @@ class Segment:
         self.pcs = pcs  # pc of each step
 
 
-def _uses(expr: str, name: str) -> bool:
-    return re.search(rf"\b{name}\b", expr) is not None
+class _Source:
+    """The lines of one superblock and the registers it reads or writes."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.regs: set[int] = set()
+
+    def r(self, n: int) -> str:
+        self.regs.add(n)
+        return f"r{n}"
+
+    def expr(self, template: str, **names: str) -> str:
+        """A table expression with its operand names (a, b, d, x) substituted."""
+        return re.sub(r"\b[abdx]\b", lambda m: names.get(m.group(0), m.group(0)), template)
 
 
-def _load(lines: list[str], k: int, ra: int, address: str, width: int, signed: bool) -> None:
+def _load(src: _Source, k: int, ra: int, address: str, width: int, signed: bool) -> None:
     limit = 4096 - width
-    lines += [f"s = {k}", f"A = {address}", "P = pg(A >> 12); O = A & 4095"]
     fast = "P[O]" if width == 1 else f"{_STRUCT_NAME[width]}(P, O)[0]"
-    lines.append(f"v = {fast} if P is not None and O <= {limit} else mem.load(A, {width})")
+    src.lines += [
+        f"s = {k}; A = {address}; P = pg(A >> 12); O = A & 4095",
+        f"v = {fast} if P is not None and O <= {limit} else mem.load(A, {width})",
+    ]
     if signed and width < 8:
         bits = 8 * width
-        lines.append(f"R[{ra}] = v + {(1 << 64) - (1 << bits)} if v >> {bits - 1} else v")
+        src.lines.append(f"{src.r(ra)} = v + {(1 << 64) - (1 << bits)} if v >> {bits - 1} else v")
     else:
-        lines.append(f"R[{ra}] = v")
+        src.lines.append(f"{src.r(ra)} = v")
 
 
-def _store(lines: list[str], k: int, value: str, address: str, width: int) -> None:
+def _store(src: _Source, k: int, value: str, address: str, width: int) -> None:
     limit, mask = 4096 - width, (1 << (8 * width)) - 1
-    lines += [f"s = {k}", f"A = {address}", f"V = {value}" + (f" & {mask}" if width < 8 else ""), "P = wg(A >> 12); O = A & 4095"]
     fast = "P[O] = V" if width == 1 else f"{_STRUCT_NAME[width]}W(P, O, V)"
-    lines += [f"if P is not None and O <= {limit}: {fast}", f"else: mem.store(A, V, {width})"]
+    src.lines += [
+        f"s = {k}; A = {address}; V = {value}" + (f" & {mask}" if width < 8 else "") + "; P = wg(A >> 12); O = A & 4095",
+        f"if P is not None and O <= {limit}: {fast}",
+        f"else: mem.store(A, V, {width})",
+    ]
 
 
-def _exit(k: int, target: int | None, start: int) -> str:
+def _exit(k: int, target: int | None, start: int) -> list[str]:
     """Leave to `target` after step k (charging k + 1 gas), or loop when it is the start."""
     if target is None:
-        return f"s = {k}; raise Panic"  # not a basic-block start (GP A.9)
-    if target == start:
-        return f"gas -= {k + 1}\nif gas < COST: return START, gas\ncontinue"
-    return f"return {target}, gas - {k + 1}"
+        return [f"s = {k}", "raise Panic"]  # not a basic-block start (GP A.9); the handler writes back
+    if target == start:  # the registers stay in their locals for the next pass
+        return [f"gas -= {k + 1}", f"if gas < COST: {WRITE_BACK}; return START, gas", "continue"]
+    return [WRITE_BACK, f"return {target}, gas - {k + 1}"]
 
 
-def _side_exit(lines: list[str], cond: str, action: str) -> None:
-    body = action.split("\n")
-    lines.append(f"if {cond}:")
-    lines += ["    " + line for line in body]
+def _side_exit(src: _Source, cond: str, action: list[str]) -> None:
+    src.lines.append(f"if {cond}:")
+    src.lines += ["    " + line for line in action]
 
 
-def _emit(prog: I.Program, pc: int, k: int, lines: list[str], env: dict, start: int) -> int | None:  # noqa: C901
+def _call(src: _Source, env: dict, prog: I.Program, pc: int, k: int) -> None:
+    """Run the instruction's closure on ω (sbrk, trap, ecalli, …): registers written back first."""
+    env[f"F{k}"] = prog.instruction(pc)
+    src.lines += [WRITE_BACK, f"s = {k}; F{k}(R, mem)"]
+
+
+def _emit(prog: I.Program, pc: int, k: int, src: _Source, env: dict, start: int) -> int | None:  # noqa: C901
     """Append the source of the instruction at `pc` (step k); return the pc the path continues
     at, or None when the instruction always leaves the superblock."""
     op, args, nxt = prog.operands(pc)
+    r = src.r
     if op in I.LOADS:
         ra, address = args
-        _load(lines, k, ra, str(address), *I.LOADS[op])
+        _load(src, k, ra, str(address), *I.LOADS[op])
     elif op in I.IND_LOADS:
         ra, rb, x = args
-        _load(lines, k, ra, f"(R[{rb}] + {x}) & 4294967295", *I.IND_LOADS[op])
+        _load(src, k, ra, f"({r(rb)} + {x}) & {_ADDRESS_MASK}", *I.IND_LOADS[op])
     elif op in I.STORES:
         ra, address = args
-        _store(lines, k, f"R[{ra}]", str(address), I.STORES[op])
+        _store(src, k, r(ra), str(address), I.STORES[op])
     elif op in I.IND_STORES:
         ra, rb, x = args
-        _store(lines, k, f"R[{ra}]", f"(R[{rb}] + {x}) & 4294967295", I.IND_STORES[op])
+        _store(src, k, r(ra), f"({r(rb)} + {x}) & {_ADDRESS_MASK}", I.IND_STORES[op])
     elif op in I.IMM_STORES:
         address, y = args
-        _store(lines, k, str(y), str(address), I.IMM_STORES[op])
+        _store(src, k, str(y), str(address), I.IMM_STORES[op])
     elif op in I.IMM_IND_STORES:
         ra, x, y = args
-        _store(lines, k, str(y), f"(R[{ra}] + {x}) & 4294967295", I.IMM_IND_STORES[op])
+        _store(src, k, str(y), f"({r(ra)} + {x}) & {_ADDRESS_MASK}", I.IMM_IND_STORES[op])
     elif op in (20, 51):
         ra, value = args
-        lines.append(f"R[{ra}] = {value & I.M64}")
+        src.lines.append(f"{r(ra)} = {value & I.M64}")
     elif op in I.THREE_REG:
         ra, rb, rd = args
-        expr = I.THREE_REG[op]
-        lines.append(f"a = R[{ra}]; b = R[{rb}]" + (f"; d = R[{rd}]" if _uses(expr, "d") else ""))
-        lines.append(f"R[{rd}] = {expr}")
+        src.lines.append(f"{r(rd)} = " + src.expr(I.THREE_REG[op], a=r(ra), b=r(rb), d=r(rd)))
     elif op in I.TWO_REG_IMM:
         ra, rb, x = args
-        expr = I.TWO_REG_IMM[op]
-        lines.append(f"b = R[{rb}]; x = {x}" + (f"; a = R[{ra}]" if _uses(expr, "a") else ""))
-        lines.append(f"R[{ra}] = {expr}")
+        src.lines.append(f"{r(ra)} = " + src.expr(I.TWO_REG_IMM[op], a=r(ra), b=r(rb), x=str(x)))
     elif op in I.TWO_REG:
         rd, ra = args
-        lines += [f"a = R[{ra}]", f"R[{rd}] = {I.TWO_REG[op]}"]
+        src.lines.append(f"{r(rd)} = " + src.expr(I.TWO_REG[op], a=r(ra)))
     elif op in I.BRANCH_IMM:  # taken: side exit; not taken: the path goes on
         ra, x, target = args
-        lines.append(f"a = R[{ra}]; x = {x}")
-        _side_exit(lines, I.BRANCH_IMM[op], _exit(k, target, start))
+        _side_exit(src, src.expr(I.BRANCH_IMM[op], a=r(ra), x=str(x)), _exit(k, target, start))
     elif op in I.BRANCH_REG:
         ra, rb, target = args
-        lines.append(f"a = R[{ra}]; b = R[{rb}]")
-        _side_exit(lines, I.BRANCH_REG[op], _exit(k, target, start))
+        _side_exit(src, src.expr(I.BRANCH_REG[op], a=r(ra), b=r(rb)), _exit(k, target, start))
     elif op == 40 and args[0] is not None:
         return args[0]  # static jump: the path continues at its target
     elif op == 80 and args[2] is not None:
         ra, x, target = args
-        lines.append(f"R[{ra}] = {x}")
+        src.lines.append(f"{r(ra)} = {x}")
         return target
     elif op == 1:
         pass  # fallthrough
     elif op in (50, 180):  # dynamic jumps: the common case inline, halt/panic through the closure
         env["JD"] = prog.jump_map
-        env[f"F{k}"] = prog.instruction(pc)
         if op == 50:
             ra, x = args
-            lines += [f"s = {k}; t = JD.get((R[{ra}] + {x}) & 4294967295)", f"if t is not None: return t, gas - {k + 1}"]
+            src.lines += [f"t = JD.get(({r(ra)} + {x}) & {_ADDRESS_MASK})",
+                          f"if t is not None: {WRITE_BACK}; return t, gas - {k + 1}"]
         else:
             ra, rb, x, y = args
-            lines += [f"s = {k}; t = JD.get((R[{rb}] + {y}) & 4294967295)",
-                      f"if t is not None: R[{ra}] = {x}; return t, gas - {k + 1}"]
-        lines.append(f"F{k}(R, mem)")  # raises: halt or panic
+            src.lines += [f"t = JD.get(({r(rb)} + {y}) & {_ADDRESS_MASK})",
+                          f"if t is not None: {r(ra)} = {x}; {WRITE_BACK}; return t, gas - {k + 1}"]
+        _call(src, env, prog, pc, k)  # raises: halt or panic
         return None
-    else:  # trap, ecalli, sbrk and jumps to non-block targets: the closure (exits raise)
-        env[f"F{k}"] = prog.instruction(pc)
-        lines.append(f"s = {k}; F{k}(R, mem)")
-        return None if op in (0, 10, 40, 80) else nxt
+    elif op == 101:  # sbrk: through the closure, then reload its destination
+        rd = args[0]
+        r(rd)
+        _call(src, env, prog, pc, k)
+        src.lines.append(f"r{rd} = R[{rd}]")
+    else:  # trap, ecalli and jumps to non-block targets: the closure raises
+        _call(src, env, prog, pc, k)
+        return None
     return nxt
 
 
@@ -150,25 +174,29 @@ def compile_segment(prog: I.Program, pc: int) -> Segment:
     env = dict(I._ENV)
     env.update(U16=I._STRUCTS[2].unpack_from, U32=I._STRUCTS[4].unpack_from, U64=I._STRUCTS[8].unpack_from,
                U16W=I._STRUCTS[2].pack_into, U32W=I._STRUCTS[4].pack_into, U64W=I._STRUCTS[8].pack_into)
-    lines: list[str] = []
+    src = _Source()
     pcs: list[int] = []
     start = pc
     nxt: int | None = pc
     while nxt is not None and len(pcs) < MAX_STEPS and nxt not in pcs:
         pcs.append(nxt)
-        nxt = _emit(prog, nxt, len(pcs) - 1, lines, env, start)
+        nxt = _emit(prog, nxt, len(pcs) - 1, src, env, start)
     if nxt is not None:  # the path runs on beyond this superblock (or back into it)
-        lines += _exit(len(pcs) - 1, nxt, start).split("\n")
+        src.lines += _exit(len(pcs) - 1, nxt, start)
     env.update(COST=len(pcs), START=start)
-    body = "\n".join("            " + line for line in lines)
+    regs = sorted(src.regs)
+    write_back = "; ".join(f"R[{n}] = r{n}" for n in regs) or "pass"
+    load = "; ".join(f"r{n} = R[{n}]" for n in regs) or "pass"
+    body = "\n".join("            " + line.replace(WRITE_BACK, write_back) for line in src.lines)
     source = (
         "def segment(R, mem, gas):\n"
-        "    s = 0\n"
+        f"    s = 0; {load}\n"
         "    pg = mem.pages.get; wg = mem.writable.get\n"
         "    try:\n"
         "        while True:\n"
         f"{body}\n"
         "    except Exception as e:\n"
+        f"        {write_back}\n"
         "        e.s = s; e.gas = gas\n"
         "        raise\n"
     )
