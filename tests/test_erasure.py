@@ -42,3 +42,14 @@ def test_bad_inputs_are_typed() -> None:
         reconstruct({0: chunks[0], 1: chunks[1] + b"\0"}, TINY)
     with pytest.raises(ErasureError, match="out of range"):
         reconstruct({0: chunks[0], 99: chunks[1]}, TINY)
+
+
+def test_batches_of_pieces_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jamliquor.erasure as erasure
+
+    data = bytes(i * 31 % 256 for i in range(684 * 5 + 7))  # six full-spec pieces
+    whole = encode(data, FULL)
+    monkeypatch.setattr(erasure, "BATCH", 2)  # pieces 0-1, 2-3, 4-5
+    assert encode(data, FULL) == whole
+    chosen = {i: whole[i] for i in range(500, 842)}  # mixed data and parity chunks
+    assert reconstruct(chosen, FULL, len(data)) == data
