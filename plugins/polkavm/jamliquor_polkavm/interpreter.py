@@ -260,7 +260,8 @@ MAKE_BRANCH_REG = {op: _branch(e, "rb") for op, e in BRANCH_REG.items()}
 class Program:
     """A deblobbed program with its skip table, basic blocks and lazily decoded instructions."""
 
-    __slots__ = ("code", "zeta", "bitmask", "jump_table", "skips", "blocks", "decoded", "segments", "heat", "jump_map")
+    __slots__ = ("code", "zeta", "bitmask", "jump_table", "skips", "blocks", "limit", "decoded", "segments", "heat",
+                 "jump_map")
 
     def __init__(self, code: Code) -> None:
         self.code = code.code
@@ -269,13 +270,13 @@ class Program:
         self.jump_table = code.jump_table
         n = len(self.code)
         # skip(i): distance to the next set bit of k ⌢ [1, 1, …], capped at 24 (GP eq. A.3)
-        skips = [0] * n
+        skips = bytearray(n)  # one octet each: a program's tables stay small (edge memory budget)
         nxt = n
         for i in range(n - 1, -1, -1):
             skips[i] = min(24, nxt - i - 1)
             if self.bitmask[i]:
                 nxt = i
-        self.skips = skips
+        self.skips = bytes(skips)
         # ϖ: basic-block starts (GP eq. A.5)
         blocks = {0} if n and self.bitmask[0] and self.code[0] in VALID else set()
         for i in range(n):
@@ -284,9 +285,11 @@ class Program:
                 if j < n and self.bitmask[j] and self.code[j] in VALID:
                     blocks.add(j)
         self.blocks = blocks
-        self.decoded: list[Callable | None] = [None] * (n + 64)  # pc can run past the end by a skip
-        self.segments: list = [None] * (n + 64)  # compiled superblocks by start pc (compiler.py)
-        self.heat = [0] * (n + 64)  # visits of each pc not compiled yet (runloop.py)
+        self.limit = n + 64  # pc can run past the end by a skip; beyond this it never gets
+        # Sparse by pc: only executed instructions are decoded and only hot superblocks compiled.
+        self.decoded: dict[int, Callable] = {}
+        self.segments: dict = {}  # compiled superblocks by start pc (compiler.py)
+        self.heat = bytearray(n + 64)  # visits of each pc not compiled yet, saturating (runloop.py)
         # the dynamic-jump addresses that land on a basic block (GP eq. A.9), address → target
         self.jump_map = {
             (i + 1) * JUMP_ALIGN: t
@@ -298,9 +301,9 @@ class Program:
         return self.skips[i] if i < len(self.skips) else 0
 
     def instruction(self, pc: int) -> Callable:
-        if not 0 <= pc < len(self.decoded):
+        if not 0 <= pc < self.limit:
             return _trap
-        f = self.decoded[pc]
+        f = self.decoded.get(pc)
         if f is None:
             f = self.decoded[pc] = self._decode(pc)
         return f

@@ -20,7 +20,11 @@ from .runloop import run
 from .program import Code, Memory, MemoryFault, deblob, standard_init
 
 _PROGRAMS: OrderedDict[tuple, Program] = OrderedDict()
-_CACHE_SIZE = 32  # decoded programs kept (a service's code is decoded once, then reused)
+# Decoded programs (with their compiled superblocks) are kept per service code, least recently
+# used evicted first. A program costs roughly 100 octets of memory per code octet once hot, so
+# the cache is bounded by total code size as well as by count (128 MB edge budget).
+_CACHE_SIZE = 16
+_CACHE_CODE_OCTETS = 384 * 1024
 
 
 def program_for(code: Code) -> Program:
@@ -28,8 +32,10 @@ def program_for(code: Code) -> Program:
     prog = _PROGRAMS.get(key)
     if prog is None:
         prog = _PROGRAMS[key] = Program(code)
-        while len(_PROGRAMS) > _CACHE_SIZE:
-            _PROGRAMS.popitem(last=False)
+        total = sum(len(k[0]) for k in _PROGRAMS)
+        while len(_PROGRAMS) > 1 and (len(_PROGRAMS) > _CACHE_SIZE or total > _CACHE_CODE_OCTETS):
+            evicted, _ = _PROGRAMS.popitem(last=False)
+            total -= len(evicted[0])
     else:
         _PROGRAMS.move_to_end(key)
     return prog

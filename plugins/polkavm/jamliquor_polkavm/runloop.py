@@ -30,25 +30,27 @@ class Outcome:
 def run(prog: Program, pc: int, gas: int, regs: list[int], mem: Memory) -> Outcome:
     """GP eq. (A.1) Ψ: run until halt, panic, out-of-gas, page fault or host call."""
     decoded = prog.decoded
-    if not 0 <= pc < len(decoded):  # every later pc is a decoded position or within a skip of the end
+    if not 0 <= pc < prog.limit:  # every later pc is a decoded position or within a skip of the end
         return Outcome("out_of_gas", pc, gas - 1) if gas <= 0 else Outcome("panic", 0, gas - 1)
     segments = prog.segments
     heat = prog.heat
     seg = None
     try:
         while True:
-            seg = segments[pc]
+            seg = segments.get(pc)
             if seg is None:
-                heat[pc] += 1
-                if heat[pc] >= COMPILE_AFTER:
+                visits = heat[pc] + 1
+                if visits >= COMPILE_AFTER:
                     seg = segments[pc] = compile_segment(prog, pc)
                 else:
+                    if visits < 256:
+                        heat[pc] = visits
                     seg = COLD
             if gas >= seg.cost:
                 pc, gas = seg.run(regs, mem, gas)
             else:  # not enough gas for the whole segment: step, so out-of-gas hits the exact instruction
                 seg = None
-                f = decoded[pc] or prog.instruction(pc)
+                f = decoded.get(pc) or prog.instruction(pc)
                 gas -= 1
                 if gas < 0:
                     return Outcome("out_of_gas", pc, gas)

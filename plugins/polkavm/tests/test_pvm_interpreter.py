@@ -290,3 +290,16 @@ def test_random_programs_agree_compiled_and_stepped(vm_path: str) -> None:
 
     if vm_path == "compiled":  # the check toggles both paths itself; run it once
         check()
+
+
+def test_program_cache_is_bounded_by_count_and_code_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jamliquor_polkavm import plugin
+
+    monkeypatch.setattr(plugin, "_CACHE_SIZE", 3)
+    monkeypatch.setattr(plugin, "_CACHE_CODE_OCTETS", 1000)
+    plugin._PROGRAMS.clear()
+    for n in range(5):
+        run_raw([load_imm(1, n)] + halt_via(12))
+    assert len(plugin._PROGRAMS) == 3  # the count bound
+    run_raw([load_imm(1, 99)] * 200 + halt_via(12))  # 1200+ code octets: the size bound evicts the rest
+    assert len(plugin._PROGRAMS) == 1
