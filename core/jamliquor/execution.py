@@ -13,6 +13,8 @@ from typing import Protocol
 
 import attrs
 
+from .codec import encode_natural
+
 
 class ExitReason(enum.Enum):
     """GP appendix A: how a PVM run ended (ε)."""
@@ -65,6 +67,24 @@ class HostCallHandler(Protocol):
 
 class ProgramBlobError(ValueError):
     """A program blob that cannot be decoded (GP deblob / standard initialization Y)."""
+
+
+def program_blob(instructions: list[bytes], jumps: tuple[int, ...] = (), z: int = 4) -> bytes:
+    """The inverse of deblob (GP eq. A.2): E(|j|) ‖ E_1(z) ‖ E(|c|) ‖ E_z(j) ‖ c ‖ k, with the
+    opcode bitmask k set at each instruction's first octet. For building test and bench programs."""
+    code = b"".join(instructions)
+    mask = bytearray((len(code) + 7) // 8)
+    pos = 0
+    for ins in instructions:
+        mask[pos >> 3] |= 1 << (pos & 7)
+        pos += len(ins)
+    out = bytearray()
+    encode_natural(len(jumps), out)
+    out.append(z)
+    encode_natural(len(code), out)
+    for j in jumps:
+        out += j.to_bytes(z, "little")
+    return bytes(out + code + mask)
 
 
 @attrs.define(slots=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from ..codec import decode_natural, encode_natural
-from ..execution import ExecuteRequest, ExitReason
+from ..codec import decode_natural
+from ..execution import ExecuteRequest, ExitReason, program_blob
 from ..plugins import MissingHookError, PluginHost
 from ..spec import TINY
 from ..vectors import default_root
@@ -34,17 +34,7 @@ def _loop_program(iterations: int) -> bytes:
     ]
     # the loop head must start a basic block: put a fallthrough before it
     ins.insert(1, bytes([1]))
-    code = b"".join(ins)
-    mask = bytearray((len(code) + 7) // 8)
-    pos = 0
-    for i in ins:
-        mask[pos >> 3] |= 1 << (pos & 7)
-        pos += len(i)
-    out = bytearray()
-    encode_natural(0, out)
-    out.append(4)
-    encode_natural(len(code), out)
-    return bytes(out + code + mask)
+    return program_blob(ins)
 
 
 def _service_code() -> bytes | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jamliquor.codec import encode_natural
+from jamliquor.execution import program_blob
 
 HALT = (1 << 32) - (1 << 16)
 
@@ -11,20 +11,7 @@ def imm(value: int, n: int = 4) -> bytes:
     return (value & ((1 << (8 * n)) - 1)).to_bytes(n, "little")
 
 
-def blob(instructions: list[bytes], jumps: tuple[int, ...] = (), z: int = 4) -> bytes:
-    code = b"".join(instructions)
-    mask = bytearray((len(code) + 7) // 8)
-    pos = 0
-    for ins in instructions:
-        mask[pos >> 3] |= 1 << (pos & 7)
-        pos += len(ins)
-    out = bytearray()
-    encode_natural(len(jumps), out)
-    out.append(z)
-    encode_natural(len(code), out)
-    for j in jumps:
-        out += j.to_bytes(z, "little")
-    return bytes(out + code + mask)
+blob = program_blob  # raw (deblob-format) program from encoded instructions
 
 
 def standard(code_blob: bytes, ro: bytes = b"", rw: bytes = b"", heap_pages: int = 0, stack: int = 4096) -> bytes:
