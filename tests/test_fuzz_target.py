@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,16 +42,25 @@ def test_independent_client_replays_traces(vectors: Path) -> None:
 EXAMPLES = REPO.parent / "shared" / "fuzz-proto" / "examples" / "0.7.2"
 
 
-@pytest.mark.skipif(not (REPLAY.exists() and EXAMPLES.is_dir()), reason="../shared fuzz-replay.py or examples not available")
-def test_recorded_sessions_replay_with_every_reply_matching(tmp_path: Path) -> None:
-    """Both recorded 0.7.2 sessions, played by fuzz-replay.py against one long-running target."""
+@contextlib.contextmanager
+def _running_target(tmp_path: Path, sessions: int) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """`jamliquor fuzz-target` serving `sessions` sessions on a socket, once the socket exists."""
     sock = tmp_path / "t.sock"
-    proc = subprocess.Popen([str(JAMLIQUOR), "fuzz-target", "--socket", str(sock), "--sessions", "2"])
+    proc = subprocess.Popen([str(JAMLIQUOR), "fuzz-target", "--socket", str(sock), "--sessions", str(sessions)])
     try:
-        for _ in range(200):
+        for _ in range(100):
             if sock.exists():
                 break
             time.sleep(0.05)
+        yield proc, sock
+    finally:
+        proc.kill()
+
+
+@pytest.mark.skipif(not (REPLAY.exists() and EXAMPLES.is_dir()), reason="../shared fuzz-replay.py or examples not available")
+def test_recorded_sessions_replay_with_every_reply_matching(tmp_path: Path) -> None:
+    """Both recorded 0.7.2 sessions, played by fuzz-replay.py against one long-running target."""
+    with _running_target(tmp_path, sessions=2) as (proc, sock):
         for session in ("no_forks", "forks"):
             result = subprocess.run(
                 [sys.executable, str(REPLAY), "examples", str(EXAMPLES / session), "--sock", str(sock)],
@@ -58,8 +69,6 @@ def test_recorded_sessions_replay_with_every_reply_matching(tmp_path: Path) -> N
             assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
             assert "102/102 replies as expected" in result.stdout
         assert proc.wait(timeout=30) == 0
-    finally:
-        proc.kill()
 
 
 def _frame(payload: bytes) -> bytes:
@@ -75,13 +84,7 @@ PEER = encode(Variant("peer_info", PeerInfo(1, 3, Version(0, 7, 2), Version(0, 1
 
 
 def test_malformed_message_ends_session_and_target_keeps_serving(tmp_path: Path) -> None:
-    sock = tmp_path / "t.sock"
-    proc = subprocess.Popen([str(JAMLIQUOR), "fuzz-target", "--socket", str(sock), "--sessions", "3"])
-    try:
-        for _ in range(100):
-            if sock.exists():
-                break
-            time.sleep(0.05)
+    with _running_target(tmp_path, sessions=3) as (proc, sock):
         with socket.socket(socket.AF_UNIX) as c:  # garbage: the session ends, nothing is sent back
             c.connect(str(sock))
             c.sendall(_frame(b"\x09garbage"))
@@ -95,8 +98,6 @@ def test_malformed_message_ends_session_and_target_keeps_serving(tmp_path: Path)
             c.sendall(_frame(PEER))
             assert _recv(c)[0] == 0
         assert proc.wait(timeout=10) == 0
-    finally:
-        proc.kill()
 
 
 @settings(max_examples=150, deadline=None)

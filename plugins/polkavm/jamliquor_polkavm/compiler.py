@@ -28,6 +28,14 @@ _STRUCT_NAME = {2: "U16", 4: "U32", 8: "U64"}
 _ADDRESS_MASK = 4294967295
 
 
+# Names every superblock's source may use: the semantics helpers and struct accessors.
+_BASE_ENV = dict(
+    I._ENV,
+    U16=I._STRUCTS[2].unpack_from, U32=I._STRUCTS[4].unpack_from, U64=I._STRUCTS[8].unpack_from,
+    U16W=I._STRUCTS[2].pack_into, U32W=I._STRUCTS[4].pack_into, U64W=I._STRUCTS[8].pack_into,
+)
+
+
 class Segment:
     __slots__ = ("run", "cost", "pcs")
 
@@ -171,9 +179,7 @@ def _emit(prog: I.Program, pc: int, k: int, src: _Source, env: dict, start: int)
 
 def compile_segment(prog: I.Program, pc: int) -> Segment:
     """The superblock starting at `pc` (any pc; an invalid one is a one-step `trap`)."""
-    env = dict(I._ENV)
-    env.update(U16=I._STRUCTS[2].unpack_from, U32=I._STRUCTS[4].unpack_from, U64=I._STRUCTS[8].unpack_from,
-               U16W=I._STRUCTS[2].pack_into, U32W=I._STRUCTS[4].pack_into, U64W=I._STRUCTS[8].pack_into)
+    env = dict(_BASE_ENV)  # plus this superblock's closures and constants
     src = _Source()
     pcs: list[int] = []
     start = pc

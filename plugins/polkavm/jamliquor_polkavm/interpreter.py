@@ -1,10 +1,10 @@
-"""The PVM single-step semantics Ψ_1 and run loop Ψ (GP appendix A.2–A.6).
+"""The PVM single-step semantics Ψ_1 (GP appendix A.2–A.6).
 
 Each instruction is decoded once into a closure `f(regs, mem) -> next_pc` (cached per program),
-with its operands bound; the run loop only charges gas and calls closures. Exits are raised as
-exceptions (rare). The semantics are written once, as the expression tables below, and turned
-into closure factories at import time.
-"""
+with its operands bound; `runloop.py` charges gas and calls them (or the superblocks that
+`compiler.py` builds from the same tables). Exits are raised as exceptions (rare). The semantics
+are written once, as the expression tables below, and turned into closure factories at import
+time."""
 
 from __future__ import annotations
 

@@ -208,12 +208,14 @@ def _copy_loop(tail: list[bytes]) -> bytes:
     return standard(blob(head + body + [branch_imm(82, 3, 0, back)] + tail), rw=b"abcdefgh" + bytes(8))
 
 
-def _outcomes(program: bytes, budgets: range) -> list[tuple]:
-    out = []
-    for gas in budgets:
-        r = execute(ExecuteRequest(program, gas=gas))
-        out.append((r.exit, r.pc, r.gas_remaining, r.registers, r.output, r.fault_address))
-    return out
+def _on_path(compiled: bool, program: bytes, gas: int) -> tuple:
+    """Run a standard program with every superblock compiled on first visit, or single-stepped only."""
+    from jamliquor_polkavm import plugin, runloop
+
+    runloop.COMPILE_AFTER = 1 if compiled else 1 << 62  # the autouse fixture restores it
+    plugin._PROGRAMS.clear()
+    r = execute(ExecuteRequest(program, gas=gas))
+    return r.exit, r.pc, r.gas_remaining, r.registers, r.output, r.fault_address
 
 
 @pytest.mark.parametrize("tail", [
@@ -221,25 +223,22 @@ def _outcomes(program: bytes, budgets: range) -> list[tuple]:
     [load_imm(5, 1), reg_imm(59, 5, 0x5000_0000), load_imm(6, 2), trap()],  # page fault mid-segment
     [load_imm(5, 1), reg_imm(52, 5, 0x100), trap()],  # load below 2^16 panics mid-segment
 ])
-def test_compiled_segments_match_single_stepping_at_every_gas_budget(monkeypatch: pytest.MonkeyPatch, tail: list[bytes]) -> None:
-    from jamliquor_polkavm import plugin, runloop
+def test_compiled_segments_match_single_stepping_at_every_gas_budget(
+    vm_path: str, monkeypatch: pytest.MonkeyPatch, tail: list[bytes]
+) -> None:
+    from jamliquor_polkavm import runloop
 
+    if vm_path != "compiled":
+        pytest.skip("compares both paths itself")
     program = _copy_loop(tail)
-    monkeypatch.setattr(runloop, "COMPILE_AFTER", 1)  # compile every superblock on first visit
     compiled_at: list[int] = []
     real_compile = runloop.compile_segment
     monkeypatch.setattr(runloop, "compile_segment", lambda prog, pc: compiled_at.append(pc) or real_compile(prog, pc))
-    plugin._PROGRAMS.clear()
-    compiled = _outcomes(program, range(0, 70))
+    compiled = [_on_path(True, program, gas) for gas in range(0, 70)]
     assert compiled_at  # the fast path really ran
-
-    class NeverAffordable:  # forces the single-step path everywhere
-        cost = 1 << 62
-
-    monkeypatch.setattr(runloop, "compile_segment", lambda prog, pc: NeverAffordable())
-    plugin._PROGRAMS.clear()
-    stepped = _outcomes(program, range(0, 70))
-    plugin._PROGRAMS.clear()
+    compiled_at.clear()
+    stepped = [_on_path(False, program, gas) for gas in range(0, 70)]
+    assert not compiled_at  # and this one only single-stepped
     assert compiled == stepped
     assert compiled[-1][0] is not ExitReason.OUT_OF_GAS  # the largest budget runs to the end
 
@@ -270,8 +269,6 @@ def test_random_programs_agree_compiled_and_stepped(vm_path: str) -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from jamliquor_polkavm import plugin, runloop
-
     @st.composite
     def programs(draw):  # noqa: ANN001, ANN202
         body = [draw(st.composite(lambda d: _random_instruction(d))()) for _ in range(draw(st.integers(1, 25)))]
@@ -280,16 +277,11 @@ def test_random_programs_agree_compiled_and_stepped(vm_path: str) -> None:
     @settings(max_examples=120, deadline=None)
     @given(programs(), st.integers(0, 400))
     def check(program: bytes, gas: int) -> None:
-        outcomes = []
-        for after in (1, 1 << 62):
-            runloop.COMPILE_AFTER = after
-            plugin._PROGRAMS.clear()
-            r = execute(ExecuteRequest(program, gas=gas))
-            outcomes.append((r.exit, r.pc, r.gas_remaining, r.registers, r.fault_address))
-        assert outcomes[0] == outcomes[1]
+        assert _on_path(True, program, gas) == _on_path(False, program, gas)
 
-    if vm_path == "compiled":  # the check toggles both paths itself; run it once
-        check()
+    if vm_path != "compiled":
+        pytest.skip("compares both paths itself")
+    check()
 
 
 def test_program_cache_is_bounded_by_count_and_code_size(monkeypatch: pytest.MonkeyPatch) -> None:
