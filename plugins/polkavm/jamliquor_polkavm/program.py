@@ -83,19 +83,18 @@ class Memory:
     def store(self, address: int, value: int, length: int) -> None:
         self.write(address, (value & ((1 << (8 * length)) - 1)).to_bytes(length, "little"))
 
-    def is_readable(self, address: int, length: int) -> bool:
+    def accessible(self, address: int, length: int, write: bool) -> bool:
         try:
-            self.check(address, length, False)
+            self.check(address, length, write)
         except MemoryFault:
             return False
         return True
 
+    def is_readable(self, address: int, length: int) -> bool:
+        return self.accessible(address, length, False)
+
     def is_writable(self, address: int, length: int) -> bool:
-        try:
-            self.check(address, length, True)
-        except MemoryFault:
-            return False
-        return True
+        return self.accessible(address, length, True)
 
 
 @attrs.frozen
