@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from .codec import encode, encode_natural
+from .codec import Seq, encode, encode_natural
+from .errors import JamLiquorError
 from .spec import ChainSpec
 from .types import (
     ASSURANCES_EXTRINSIC,
@@ -16,7 +17,6 @@ from .types import (
     Header,
     ValidatorSignature,
 )
-from .codec import Seq
 
 
 def _blake(data: bytes) -> bytes:
@@ -54,7 +54,7 @@ def block_hash(block: Block, spec: ChainSpec) -> bytes:
     return header_hash(block.header, spec)
 
 
-class BlockError(ValueError):
+class BlockError(JamLiquorError, ValueError):
     """A block rejected by a header-level check (GP §5, §6.4); `check` names the failed rule."""
 
     check = "block"

@@ -21,10 +21,11 @@ from typing import Any
 
 import attrs
 
+from .errors import JamLiquorError
 from .spec import SPECS
 
 
-class ConfigError(ValueError):
+class ConfigError(JamLiquorError, ValueError):
     """An unreadable config file or a value of the wrong kind."""
 
 

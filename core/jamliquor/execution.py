@@ -14,6 +14,7 @@ from typing import Protocol
 import attrs
 
 from .codec import encode_natural
+from .errors import JamLiquorError
 
 
 class ExitReason(enum.Enum):
@@ -65,7 +66,7 @@ class HostCallHandler(Protocol):
         """Handle host call `index` (the ecalli immediate)."""
 
 
-class ProgramBlobError(ValueError):
+class ProgramBlobError(JamLiquorError, ValueError):
     """A program blob that cannot be decoded (GP deblob / standard initialization Y)."""
 
 

@@ -20,12 +20,13 @@ import attrs
 import pluggy
 
 from . import hookspecs
+from .errors import JamLiquorError
 from .hookspecs import HOOKS, PROJECT
 
 ENTRY_POINT_GROUP = "jamliquor"
 
 
-class PluginError(Exception):
+class PluginError(JamLiquorError):
     """Base of plugin-management errors."""
 
 

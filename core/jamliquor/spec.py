@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import attrs
 
+from .errors import JamLiquorError
+
 
 @attrs.frozen(slots=True)
 class ChainSpec:
@@ -106,7 +108,7 @@ TINY = ChainSpec(
 SPECS: dict[str, ChainSpec] = {"tiny": TINY, "full": FULL}
 
 
-class UnknownSpecError(ValueError):
+class UnknownSpecError(JamLiquorError, ValueError):
     """Raised for a chain-spec name other than those in `SPECS`."""
 
 

@@ -27,12 +27,14 @@ from pathlib import Path
 import cbor2
 import lmdb
 
+from .errors import JamLiquorError
+
 _ENTRY = 31 + 32
 _U32 = struct.Struct("<I")
 SNAPSHOT_MAGIC = "jamliquor-state-snapshot/1"
 
 
-class StoreError(Exception):
+class StoreError(JamLiquorError):
     """The store cannot do what was asked (unknown header hash, unreadable data directory, …)."""
 
 

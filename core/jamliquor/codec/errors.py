@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..errors import JamLiquorError
 
-class CodecError(ValueError):
+
+class CodecError(JamLiquorError, ValueError):
     """Base of all codec errors: `path` is the dotted type/field path, `offset` the byte offset."""
 
     def __init__(self, reason: str, offset: int | None = None, path: str = "") -> None:

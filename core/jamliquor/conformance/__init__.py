@@ -20,6 +20,7 @@ from pathlib import Path
 
 import attrs
 
+from ..errors import JamLiquorError
 from ..spec import ChainSpec
 from . import suites as _suites_pkg
 
@@ -34,7 +35,7 @@ class CaseResult:
         return self.error is None
 
 
-class ConformanceError(Exception):
+class ConformanceError(JamLiquorError):
     """The suite could not run at all (unknown suite, missing path)."""
 
 

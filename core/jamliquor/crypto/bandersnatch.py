@@ -18,6 +18,8 @@ from threading import Lock
 
 import bandersnatch_vrfs as _vrf
 
+from ..errors import JamLiquorError
+
 SRS_FILE = "zcash-srs-2-11-uncompressed.bin"
 
 
@@ -25,7 +27,7 @@ class BandersnatchError(ValueError):
     """A VRF signature or ring proof that does not verify, or a malformed key/signature."""
 
 
-class SrsError(RuntimeError):
+class SrsError(JamLiquorError, RuntimeError):
     """The ring SRS file is missing or unusable."""
 
 

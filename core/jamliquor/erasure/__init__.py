@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
+from ..errors import JamLiquorError
 from ..spec import ChainSpec
 from . import lanes
 from .field import inv, mul, tables
@@ -21,7 +22,7 @@ from .field import inv, mul, tables
 __all__ = ["ErasureError", "encode", "reconstruct", "data_shards"]
 
 
-class ErasureError(ValueError):
+class ErasureError(JamLiquorError, ValueError):
     """Too few chunks, chunks of unequal or odd size, or indices out of range."""
 
 

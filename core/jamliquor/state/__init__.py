@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..codec import CodecError, decode, encode
+from ..errors import JamLiquorError
 from ..merkle.trie import StateTrie
 from ..spec import ChainSpec
 from ..types import ServiceInfo
@@ -20,7 +21,7 @@ from .keys import KEY_SIZE, component_key, service_info_key
 _KEYS = {name: component_key(index) for name, (index, _) in COMPONENTS.items()}
 
 
-class StateFormatError(ValueError):
+class StateFormatError(JamLiquorError, ValueError):
     """A key/value set that is not a well-formed serialized state (bad key size, undecodable component)."""
 
 

@@ -12,8 +12,10 @@ untouched (states are immutable values). `jamliquor.importer` composes them into
 
 from __future__ import annotations
 
+from ..errors import JamLiquorError
 
-class StateError(Exception):
+
+class StateError(JamLiquorError):
     """Base of every STF rejection. `code` is the snake_case error code of the vectors' ASN.1."""
 
     code: str = "state_error"

@@ -12,8 +12,9 @@ from typing import Optional
 
 import typer
 
-from .config import ConfigError, config_file, load_config, write_plugins
-from .plugins import BUILTINS, PluginError, PluginHost, discover
+from ..config import ConfigError, config_file, load_config, write_plugins
+from ..plugins import BUILTINS, PluginError, PluginHost, discover
+from .errors import UsageError
 
 app = typer.Typer(help="Inspect and select plugins.", no_args_is_help=True)
 
@@ -21,8 +22,7 @@ ConfigOption = typer.Option(None, "--config", help="Config file (default: $JAMLI
 
 
 def _fail(msg: str) -> None:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(2)
+    raise UsageError(msg)
 
 
 def _target_file(config: Path | None) -> Path:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import typer
 
-from .block import BlockError
-from .codec import CodecError
-from .importer import StageTimer, import_block
-from .spec import TINY
-from .state import ChainState
-from .stf import StateError
-from .vectors.traces import load_genesis, load_step, step_files
+from ..block import BlockError
+from ..codec import CodecError
+from ..importer import StageTimer, import_block
+from ..spec import TINY
+from ..state import ChainState
+from ..stf import StateError
+from ..vectors.traces import load_genesis, load_step, step_files
 
 
 def peak_rss_mb() -> float:

@@ -8,6 +8,10 @@ from typing import Optional
 
 import typer
 
+from ..fuzz.target import serve
+from ..spec import get_spec
+from ..store import StateStore
+
 
 def fuzz_target(
     socket: Path = typer.Option(..., "--socket", help="Unix socket path to listen on."),
@@ -17,22 +21,9 @@ def fuzz_target(
     sessions: Optional[int] = typer.Option(None, "--sessions", help="Exit after this many sessions (default: serve forever)."),
 ) -> None:
     """Serve fuzzer-protocol sessions one after another on a Unix stream socket."""
-    from .fuzz.target import serve
-    from .spec import UnknownSpecError, get_spec
-    from .store import StateStore, StoreError
-
-    try:
-        chain = get_spec(spec)
-    except UnknownSpecError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+    chain = get_spec(spec)
     with tempfile.TemporaryDirectory(prefix="jamliquor-fuzz-") as tmp:
-        try:
-            store = StateStore(data_dir or Path(tmp) / "store", keep=keep)
-        except StoreError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2)
-        with store:
+        with StateStore(data_dir or Path(tmp) / "store", keep=keep) as store:
             try:
                 serve(socket, store, chain, max_sessions=sessions)
             except KeyboardInterrupt:

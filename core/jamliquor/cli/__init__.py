@@ -1,0 +1,68 @@
+"""The `jamliquor` command line (typer): one module per command group, composed here.
+
+Failures reach the user through `main` as one line each (`cli/errors.py`); typer's rich
+tracebacks are off. Heavy modules load inside the command modules' functions where start-up
+time matters.
+"""
+
+from __future__ import annotations
+
+import typer
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
+
+from .. import GP_VERSION, __version__
+from . import bench, conformance, fuzz, plugins, trace_import
+from .errors import report
+
+
+class _ReportingGroup(TyperGroup):
+    """Every command's failure becomes one reported line and an exit status (also under CliRunner)."""
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):  # typer's own usage errors and exits
+            raise
+        except KeyboardInterrupt:
+            ctx.exit(130)
+        except Exception as exc:
+            ctx.exit(report(exc))
+
+
+app = typer.Typer(
+    cls=_ReportingGroup,
+    name="jamliquor",
+    help="JamLiquor: a JAM (Graypaper v0.7.2) client kernel extended by plugins.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jamliquor {__version__} (Graypaper v{GP_VERSION})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """JamLiquor command line."""
+
+
+app.command("conformance")(conformance.conformance)
+app.command("import")(trace_import.import_trace)
+app.command("fuzz-target")(fuzz.fuzz_target)
+app.command("bench")(bench.bench)
+app.add_typer(plugins.app, name="plugins")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
