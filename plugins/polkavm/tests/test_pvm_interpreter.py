@@ -12,7 +12,7 @@ from jamliquor_polkavm.interpreter import M64
 from jamliquor_polkavm.plugin import execute
 from jamliquor_polkavm.program import deblob
 from pvm_asm import (
-    blob, branch_imm, branch_reg, ecalli, fallthrough, halt_via, jump, jump_ind, load_imm, load_imm_64,
+    HALT, blob, imm, branch_imm, branch_reg, ecalli, fallthrough, halt_via, jump, jump_ind, load_imm, load_imm_64,
     offset_of, reg_imm, standard, three_reg, trap, two_reg, two_reg_imm,
 )
 
@@ -20,12 +20,12 @@ from pvm_asm import (
 @pytest.fixture(autouse=True, params=["compiled", "stepped"])
 def vm_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Every test runs with superblocks compiled on first visit and with single stepping only."""
-    from jamliquor_polkavm import plugin, runloop
+    from jamliquor_polkavm import cache, runloop
 
     monkeypatch.setattr(runloop, "COMPILE_AFTER", 1 if request.param == "compiled" else 1 << 62)
-    plugin._PROGRAMS.clear()
+    cache.clear()
     yield request.param
-    plugin._PROGRAMS.clear()
+    cache.clear()
 
 
 def run_raw(instructions: list[bytes], gas: int = 1000, registers: list[int] | None = None, host=None, jumps=()):
@@ -173,12 +173,42 @@ def test_standard_program_arguments_and_output() -> None:
     assert result.exit is ExitReason.HALT and result.output == b"\x2a"
 
 
-def test_sbrk_grows_heap() -> None:
-    code = blob([load_imm(2, 0), two_reg(101, 3, 2), load_imm(2, 5000), two_reg(101, 4, 2),
-                 reg_imm(59, 1, 0), two_reg_imm(120, 1, 4, 4999), jump_ind(0)])
-    result = execute(ExecuteRequest(standard(code), gas=100))
-    assert result.registers[3] == result.registers[4] == 2 * (1 << 16)  # heap starts after rw data
-    assert result.exit is ExitReason.PANIC or result.exit is ExitReason.HALT
+def test_sbrk_grows_heap_readable_writable_and_free_until_written() -> None:
+    grow = 256 << 20  # 256 MiB of heap: far beyond the edge budget unless untouched pages are free
+    value = 0x1122334455667788
+    code = blob([
+        load_imm(2, 0), two_reg(101, 3, 2),  # sbrk 0: ω_3 = the heap pointer
+        load_imm(2, grow), two_reg(101, 4, 2),  # sbrk 256 MiB: ω_4 = the prior pointer
+        load_imm(2, 0), two_reg(101, 8, 2),  # ω_8 = the new heap pointer
+        load_imm_64(5, value), two_reg_imm(123, 5, 4, grow - 8),  # store_ind_u64 at the heap's last octets
+        two_reg_imm(130, 6, 4, grow - 8),  # load_ind_u64 them back
+        load_imm(7, 99), two_reg_imm(130, 7, 4, 4096 * 1000),  # an untouched grown page reads zero
+        jump_ind(0),
+    ])
+    pages: list[int] = []
+    request = ExecuteRequest(standard(code), gas=100, on_exit=lambda guest: pages.extend(guest.resident_pages()))
+    result = execute(request)
+    heap = 2 * (1 << 16)  # after the (empty) read-write data
+    assert result.exit is ExitReason.HALT, result
+    assert result.registers[3] == result.registers[4] == heap and result.registers[8] == heap + grow
+    assert result.registers[6] == value and result.registers[7] == 0
+    assert [p for p in pages if heap >> 12 <= p < (heap + grow) >> 12] == [(heap + grow - 8) >> 12]  # one page stored
+    assert len(pages) == 1  # nothing else materialised: not the stack, not the empty sections
+
+
+def test_sbrk_past_the_address_space_panics() -> None:
+    code = blob([load_imm_64(2, 1 << 32), two_reg(101, 3, 2), jump_ind(0)])
+    assert execute(ExecuteRequest(standard(code), gas=100)).exit is ExitReason.PANIC
+
+
+def test_load_imm_jump_writes_the_register_even_when_the_jump_panics() -> None:
+    # GP A.5.7 / A.5.12: ω'_A = ν_X unconditionally; Ψ returns the post-instruction registers on panic.
+    bad_static = run_raw([bytes([80, 1 | 4 << 4]) + imm(1234) + imm(1)])  # target 1: mid-instruction
+    assert bad_static.exit is ExitReason.PANIC and bad_static.registers[1] == 1234
+    misaligned = run_raw([load_imm(2, 3), bytes([180, 2 | 2 << 4, 4]) + imm(1234) + imm(0)], jumps=(0,))
+    assert misaligned.exit is ExitReason.PANIC and misaligned.registers[2] == 1234  # address from the prior ω_2
+    halting = run_raw([load_imm_64(2, HALT), bytes([180, 3 | 2 << 4, 4]) + imm(77) + imm(0)])
+    assert halting.exit is ExitReason.HALT and halting.registers[3] == 77
 
 
 def test_malformed_blobs() -> None:
@@ -210,10 +240,10 @@ def _copy_loop(tail: list[bytes]) -> bytes:
 
 def _on_path(compiled: bool, program: bytes, gas: int) -> tuple:
     """Run a standard program with every superblock compiled on first visit, or single-stepped only."""
-    from jamliquor_polkavm import plugin, runloop
+    from jamliquor_polkavm import cache, runloop
 
     runloop.COMPILE_AFTER = 1 if compiled else 1 << 62  # the autouse fixture restores it
-    plugin._PROGRAMS.clear()
+    cache.clear()
     r = execute(ExecuteRequest(program, gas=gas))
     return r.exit, r.pc, r.gas_remaining, r.registers, r.output, r.fault_address
 
@@ -284,14 +314,25 @@ def test_random_programs_agree_compiled_and_stepped(vm_path: str) -> None:
     check()
 
 
-def test_program_cache_is_bounded_by_count_and_code_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    from jamliquor_polkavm import plugin
+def test_program_cache_is_bounded_by_count_and_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jamliquor_polkavm import cache
 
-    monkeypatch.setattr(plugin, "_CACHE_SIZE", 3)
-    monkeypatch.setattr(plugin, "_CACHE_CODE_OCTETS", 1000)
-    plugin._PROGRAMS.clear()
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
+    cache.clear()
     for n in range(5):
         run_raw([load_imm(1, n)] + halt_via(12))
-    assert len(plugin._PROGRAMS) == 3  # the count bound
-    run_raw([load_imm(1, 99)] * 200 + halt_via(12))  # 1200+ code octets: the size bound evicts the rest
-    assert len(plugin._PROGRAMS) == 1
+    assert len(cache.entries()) == 3  # the count bound
+    monkeypatch.setattr(cache, "BUDGET_OCTETS", 20_000)
+    run_raw([load_imm(1, 99)] * 200 + halt_via(12))  # 1200+ code octets: the memory bound evicts the rest
+    assert len(cache.entries()) == 1
+
+
+def test_a_program_caps_its_decoded_instructions_and_superblocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jamliquor_polkavm import cache, interpreter, runloop
+
+    monkeypatch.setattr(interpreter, "MAX_DECODED", 8)
+    monkeypatch.setattr(runloop, "MAX_SEGMENTS", 2)
+    result = run_raw([load_imm(1, n) for n in range(40)] + [fallthrough()] * 5 + halt_via(12))
+    assert result.exit is ExitReason.HALT and result.registers[1] == 39
+    (entry,) = cache.entries()
+    assert len(entry.python.decoded) <= 8 and len(entry.python.segments) <= 2
