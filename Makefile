@@ -10,7 +10,8 @@ export JAM_TEST_VECTORS
 
 .PHONY: install vectors run test
 install: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
+# A plugin's setup.py builds its C extension (e.g. the compiled PVM) into the source tree.
+$(VENV)/.installed: pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS)) $(wildcard plugins/*/setup.py plugins/*/*/*.c)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]' $(addprefix -e ./,$(PLUGINS))
 	touch $@

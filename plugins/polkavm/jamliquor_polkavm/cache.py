@@ -2,7 +2,7 @@
 
 A service's code is deblobbed and decoded once, not at every invocation. Each entry holds what
 a backend built from it (the Python backend's `Program` with its decoded closures and compiled
-superblocks); the cache evicts least recently used entries while the estimated total exceeds
+superblocks; the compiled backend's `_pvm.Program`, which reports its own size); the cache evicts least recently used entries while the estimated total exceeds
 `BUDGET_OCTETS`, and each Python `Program` caps its own closures and superblocks
 (`interpreter.MAX_DECODED`, `runloop.MAX_SEGMENTS`), so the bound holds by construction, even
 for one huge program inside one invocation (128 MB edge budget).
@@ -14,7 +14,7 @@ from collections import OrderedDict
 from typing import Any
 
 from .interpreter import MAX_DECODED, Program
-from .program import deblob
+from .program import Code, deblob
 from .runloop import MAX_SEGMENTS
 
 # Measured with tracemalloc on the recorded fuzz sessions' services (CPython 3.11).
@@ -34,15 +34,22 @@ assert MAX_DECODED * CLOSURE_COST + MAX_SEGMENTS * SEGMENT_COST < BUDGET_OCTETS 
 
 
 class Entry:
-    __slots__ = ("blob", "python", "native")
+    __slots__ = ("blob", "_code", "python", "native")
 
     def __init__(self, blob: bytes) -> None:
         self.blob = blob
+        self._code: Code | None = None
         self.python: Program | None = None
         self.native: Any = None  # the compiled backend's decoded program (`_pvm.Program`)
 
+    def code(self) -> Code:
+        """deblob(p), once; raises ProgramBlobError for a malformed blob."""
+        if self._code is None:
+            self._code = deblob(self.blob)
+        return self._code
+
     def cost(self) -> int:
-        total = len(self.blob)
+        total = len(self.blob) * 3  # the blob, and deblob's code and one-octet-per-octet bitmask
         if self.python is not None:
             total += python_cost(self.python)
         if self.native is not None:
@@ -51,8 +58,14 @@ class Entry:
 
     def python_program(self) -> Program:
         if self.python is None:
-            self.python = Program(deblob(self.blob))
+            self.python = Program(self.code())
         return self.python
+
+    def native_program(self, pvm: Any) -> Any:
+        if self.native is None:
+            code = self.code()
+            self.native = pvm.Program(code.code, code.bitmask, code.jump_table)
+        return self.native
 
 
 _ENTRIES: OrderedDict[bytes, Entry] = OrderedDict()

@@ -1,5 +1,6 @@
 """The `execute` hook: Ψ (raw code), Ψ_H (host calls through the request's handler) and Ψ_M
-(standard programs with arguments and output), GP appendix A.6–A.8."""
+(standard programs with arguments and output), GP appendix A.6–A.8, on the backend chosen per
+call (`backend.py`): the compiled one (`_pvm.c`, `native.py`) or the Python one (`runloop.py`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from jamliquor.execution import (
 )
 from jamliquor.hookspecs import hookimpl
 
-from . import cache
+from . import backend, cache, native
 from .program import Memory, MemoryFault, python_memory, raw_layout, standard_init
 from .runloop import run
 
@@ -66,13 +67,15 @@ def execute(request: ExecuteRequest) -> ExecuteResult:
             code_blob, layout = bytes(request.program), raw_layout(request.memory)
             registers = list(request.registers or [0] * 13)
         entry = cache.entry_for(code_blob)
-        prog = entry.python_program()
+        entry.code()  # deblob once per code blob; a malformed one panics below
     except ProgramBlobError:
         # GP Ψ / Ψ_M: an undecodable program panics (and Ψ_M reports no gas used).
         return ExecuteResult(ExitReason.PANIC, start_gas, 0, 0, list(request.registers or [0] * 13))
-    mem = python_memory(layout)
     try:
-        result = _run(prog, request, registers, mem)
+        if backend.active() == "compiled" and -native.GAS_LIMIT <= start_gas <= native.GAS_LIMIT:
+            return native.execute(backend._pvm, entry.native_program(backend._pvm), request, registers, layout)
+        mem = python_memory(layout)
+        result = _run(entry.python_program(), request, registers, mem)
         if request.on_exit is not None:
             request.on_exit(Guest(registers, result.gas_remaining, mem))
         return result
@@ -112,3 +115,13 @@ def _result(exit_reason: ExitReason, pc: int, gas: int, start_gas: int, register
 @hookimpl
 def jamliquor_execute(request: ExecuteRequest) -> ExecuteResult:
     return execute(request)
+
+
+@hookimpl
+def jamliquor_configure(config) -> None:  # noqa: ANN001 - jamliquor.config.Config
+    backend.set_backend(config.pvm_backend)
+
+
+@hookimpl
+def jamliquor_status() -> str:
+    return backend.status()

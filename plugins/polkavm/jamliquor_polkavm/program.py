@@ -88,6 +88,7 @@ class Memory:
 
     def check(self, address: int, length: int, write: bool) -> None:
         address &= M32
+        length = min(length, 1 << 32)  # beyond that the range wraps onto itself
         while length > 0:
             if not self.page_allowed(address // PAGE, write):
                 raise MemoryFault(address)

@@ -5,23 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from jamliquor.execution import ExecuteRequest, ExitReason, HostOutcome, ProgramBlobError
+from jamliquor.execution import ExecuteRequest, ExitReason, HostOutcome, MemoryRegion, ProgramBlobError
 from jamliquor.plugins import PluginHost
 
 from jamliquor_polkavm.interpreter import M64
 from jamliquor_polkavm.plugin import execute
 from jamliquor_polkavm.program import deblob
+from backends import require_compiled_backend
 from pvm_asm import (
     HALT, blob, imm, branch_imm, branch_reg, ecalli, fallthrough, halt_via, jump, jump_ind, load_imm, load_imm_64,
     offset_of, reg_imm, standard, three_reg, trap, two_reg, two_reg_imm,
 )
 
 
-@pytest.fixture(autouse=True, params=["compiled", "stepped"])
+@pytest.fixture(autouse=True, params=["native", "compiled", "stepped"])
 def vm_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Every test runs with superblocks compiled on first visit and with single stepping only."""
-    from jamliquor_polkavm import cache, runloop
+    """Every test runs on the compiled (C) backend, and on the Python backend both with
+    superblocks compiled on first visit and with single stepping only."""
+    from jamliquor_polkavm import backend, cache, runloop
 
+    require_compiled_backend()
+    monkeypatch.setattr(backend, "_setting", "compiled" if request.param == "native" else "python")
     monkeypatch.setattr(runloop, "COMPILE_AFTER", 1 if request.param == "compiled" else 1 << 62)
     cache.clear()
     yield request.param
@@ -278,39 +282,120 @@ def _random_instruction(draw) -> bytes:  # noqa: ANN001 - hypothesis draw
 
     from jamliquor_polkavm import interpreter as I
 
-    reg = st.integers(0, 12)
-    kind = draw(st.sampled_from(["three", "imm", "load_imm", "mem", "branch", "two", "fall"]))
+    reg = st.one_of(st.sampled_from([1, 2, 3, 9]), st.integers(0, 12))  # a few registers, so values flow
+    dst = st.one_of(st.sampled_from([1, 2, 3, 4]), st.integers(0, 12))  # ω_9, the memory base, mostly kept
+    imm32 = st.one_of(st.integers(-4, 70), st.integers(-2**31, 2**31 - 1))
+    # mostly instructions that go on, so that runs are long; exits and jumps now and then
+    kind = draw(st.sampled_from(["three"] * 16 + ["imm"] * 16 + ["two"] * 4 + ["load_imm", "load_imm_64", "mem", "mem",
+                                 "branch", "branch_reg", "fall", "abs", "store_imm", "sbrk", "jumps", "ecalli"]))
     if kind == "three":
-        return three_reg(draw(st.sampled_from(sorted(I.THREE_REG))), draw(reg), draw(reg), draw(reg))
+        return three_reg(draw(st.sampled_from(sorted(I.THREE_REG))), draw(dst), draw(reg), draw(reg))
     if kind == "imm":
-        return two_reg_imm(draw(st.sampled_from(sorted(I.TWO_REG_IMM))), draw(reg), draw(reg), draw(st.integers(-2**31, 2**31 - 1)))
+        return two_reg_imm(draw(st.sampled_from(sorted(I.TWO_REG_IMM))), draw(dst), draw(reg), draw(imm32))
     if kind == "load_imm":
-        return load_imm(draw(reg), draw(st.integers(-2**31, 2**31 - 1)))
+        return load_imm(draw(dst), draw(imm32))
+    if kind == "load_imm_64":
+        return load_imm_64(draw(dst), draw(st.integers(0, 2**64 - 1)))
     if kind == "mem":  # loads/stores around ω_9 (which points into read-write data), sometimes off the page
-        return two_reg_imm(draw(st.sampled_from(range(120, 131))), draw(reg), 9, draw(st.one_of(st.integers(0, 63), st.integers(-8, 4100))))
+        return two_reg_imm(draw(st.sampled_from(range(120, 131))), draw(dst), 9, draw(st.one_of(st.integers(0, 63), st.integers(-8, 8200))))
+    if kind == "abs":  # absolute loads/stores: read-write data, read-only data, unmapped, below 2^16
+        address = draw(st.sampled_from([0x20000, 0x20038, 0x20ffc, 0x10000, 0x10ffe, 0x30000, 0x100, 0xFFFFFFFC]))
+        return reg_imm(draw(st.sampled_from(range(52, 63))), draw(reg), address)
+    if kind == "store_imm":
+        op = draw(st.sampled_from([30, 31, 32, 33, 70, 71, 72, 73]))
+        lx = 4
+        if op < 40:
+            return bytes([op, lx]) + imm(draw(st.sampled_from([0x20000, 0x20ffc, 0x10000, 0x40000]))) + imm(draw(imm32))
+        return bytes([op, 9 | lx << 4]) + imm(draw(st.integers(-8, 4100))) + imm(draw(imm32))
     if kind == "branch":
         return branch_imm(draw(st.sampled_from(sorted(I.BRANCH_IMM))), draw(reg), draw(st.integers(-3, 3)), draw(st.integers(-60, 60)))
+    if kind == "branch_reg":
+        return branch_reg(draw(st.sampled_from(sorted(I.BRANCH_REG))), draw(reg), draw(reg), draw(st.integers(-60, 60)))
     if kind == "two":
-        return two_reg(draw(st.sampled_from(sorted(I.TWO_REG))), draw(reg), draw(reg))
+        return two_reg(draw(st.sampled_from(sorted(I.TWO_REG))), draw(dst), draw(reg))
+    if kind == "sbrk":
+        return two_reg(101, draw(reg), draw(reg))
+    if kind == "jumps":  # dynamic jumps, load_imm_jump(_ind), static jumps: valid, misaligned, halting or not
+        op = draw(st.sampled_from([40, 50, 80, 180]))
+        if op == 40:
+            return jump(draw(st.integers(-60, 60)))
+        if op == 50:
+            return jump_ind(draw(reg), draw(st.sampled_from([0, 2, 4, 3, -2])))
+        if op == 80:
+            return bytes([80, draw(reg) | 4 << 4]) + imm(draw(imm32)) + imm(draw(st.integers(-60, 60)))
+        return bytes([180, draw(reg) | draw(reg) << 4, 4]) + imm(draw(imm32)) + imm(draw(st.sampled_from([0, 2, 4, 3])))
+    if kind == "ecalli":
+        return ecalli(draw(st.integers(0, 6)))
     return fallthrough()
 
 
-def test_random_programs_agree_compiled_and_stepped(vm_path: str) -> None:
+def _host(index: int, guest) -> HostOutcome:  # noqa: ANN001 - a deterministic host call touching all of GuestAccess
+    r = guest.registers
+    guest.gas -= 2
+    r[7] = (r[7] * 3 + index) & M64
+    if guest.is_writable(r[9], 8):
+        guest.write(r[9], r[7].to_bytes(8, "little"))
+    if guest.is_readable(r[9] + 8, 4):
+        r[8] = int.from_bytes(guest.read(r[9] + 8, 4), "little")
+    return HostOutcome.HALT if index == 6 else HostOutcome.CONTINUE
+
+
+def _outcome(path: str, program: bytes, gas: int, raw: bool = False) -> tuple:
+    """Everything observable of one run on a backend/path: exit, pc, gas, registers, output,
+    fault page, host call and the read-write and heap pages' contents."""
+    from jamliquor_polkavm import backend, cache, runloop
+
+    backend._setting = "compiled" if path == "native" else "python"  # the autouse fixture restores it
+    runloop.COMPILE_AFTER = 1 if path == "compiled" else 1 << 62
+    cache.clear()
+    seen: list = []
+
+    def on_exit(guest) -> None:  # noqa: ANN001
+        for address in (0x20000, 0x21000, 0x10000, 0xFFFFE000):
+            seen.append(guest.read(address, 4096) if guest.is_readable(address, 4096) else None)
+
+    memory = (MemoryRegion(0x10000, 4096, False, b"\x07" * 100), MemoryRegion(0x20000, 8192, True, bytes(range(64))))
+    request = (ExecuteRequest(program, gas, standard=False, registers=[0] * 9 + [0x20000] + [0] * 3, memory=memory,
+                              host=_host, on_exit=on_exit) if raw else
+               ExecuteRequest(program, gas=gas, host=_host, on_exit=on_exit))
+    r = execute(request)
+    return r.exit, r.pc, r.gas_remaining, r.gas_used, r.registers, r.output, r.fault_address, r.host_call, seen
+
+
+def _random_program(draw) -> tuple[bytes, bool]:  # noqa: ANN001
+    from hypothesis import strategies as st
+
+    if draw(st.booleans()):  # assembled instructions in a standard program
+        body = [_random_instruction(draw) for _ in range(draw(st.integers(1, 60)))]
+        starts = [offset_of(body, i) + 6 for i in range(len(body))]  # after load_imm ω_9 (6 octets)
+        jumps = tuple(draw(st.lists(st.sampled_from(starts + [0, 1, 10**6]), max_size=4)))
+        code = blob([load_imm(9, 2 * (1 << 16))] + body + [jump_ind(0)], jumps)
+        return standard(code, rw=bytes((i * 37 + 200) & 255 for i in range(64)), heap_pages=1), False
+    # arbitrary octets and bitmask: the decoder on anything (deblob layout, plain Ψ)
+    code = draw(st.binary(min_size=1, max_size=80))
+    mask = draw(st.binary(min_size=(len(code) + 7) // 8, max_size=(len(code) + 7) // 8))
+    jumps = draw(st.lists(st.integers(0, len(code) + 2), max_size=4))
+    out = bytes([len(jumps), 1, len(code)]) + bytes(j & 255 for j in jumps) + code + mask
+    return out, True
+
+
+def test_random_programs_agree_on_every_backend(vm_path: str) -> None:
+    """Hypothesis: the compiled backend, Python superblocks and Python single steps give the same
+    exit, pc, gas, registers, output, fault page, host call and memory."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    @st.composite
-    def programs(draw):  # noqa: ANN001, ANN202
-        body = [draw(st.composite(lambda d: _random_instruction(d))()) for _ in range(draw(st.integers(1, 25)))]
-        return standard(blob([load_imm(9, 2 * (1 << 16))] + body + [jump_ind(0)]), rw=bytes((i * 37 + 200) & 255 for i in range(64)))
+    if vm_path != "native":
+        pytest.skip("compares every backend itself")
 
-    @settings(max_examples=120, deadline=None)
-    @given(programs(), st.integers(0, 400))
-    def check(program: bytes, gas: int) -> None:
-        assert _on_path(True, program, gas) == _on_path(False, program, gas)
+    @settings(max_examples=300, deadline=None)
+    @given(st.composite(lambda draw: _random_program(draw))(), st.one_of(st.integers(0, 40), st.just(10_000)))
+    def check(program: tuple[bytes, bool], gas: int) -> None:
+        blob_, raw = program
+        stepped = _outcome("stepped", blob_, gas, raw)
+        assert _outcome("native", blob_, gas, raw) == stepped
+        assert _outcome("compiled", blob_, gas, raw) == stepped
 
-    if vm_path != "compiled":
-        pytest.skip("compares both paths itself")
     check()
 
 
@@ -322,13 +407,16 @@ def test_program_cache_is_bounded_by_count_and_memory(monkeypatch: pytest.Monkey
     for n in range(5):
         run_raw([load_imm(1, n)] + halt_via(12))
     assert len(cache.entries()) == 3  # the count bound
-    monkeypatch.setattr(cache, "BUDGET_OCTETS", 20_000)
+    monkeypatch.setattr(cache, "BUDGET_OCTETS", 5_000)
     run_raw([load_imm(1, 99)] * 200 + halt_via(12))  # 1200+ code octets: the memory bound evicts the rest
     assert len(cache.entries()) == 1
 
 
-def test_a_program_caps_its_decoded_instructions_and_superblocks(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_program_caps_its_decoded_instructions_and_superblocks(vm_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from jamliquor_polkavm import cache, interpreter, runloop
+
+    if vm_path == "native":
+        pytest.skip("the Python backend's closures and superblocks")
 
     monkeypatch.setattr(interpreter, "MAX_DECODED", 8)
     monkeypatch.setattr(runloop, "MAX_SEGMENTS", 2)

@@ -9,6 +9,8 @@ import pytest
 from jamliquor.conformance import run_suite
 from jamliquor.conformance.suites.pvm import BLOCK_GAS_ON_FAULT
 
+from backends import require_compiled_backend
+
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared"
 
@@ -23,10 +25,13 @@ def pvm_vectors(shared: Path = SHARED) -> Path:
     pytest.skip("PVM vectors not available (no ../shared; set JAM_PVM_VECTORS)")
 
 
-@pytest.mark.parametrize("path", ["compiled", "stepped"])
+@pytest.mark.parametrize("path", ["native", "compiled", "stepped"])
 def test_pvm_vectors_pass_but_the_documented_gas_convention(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from jamliquor_polkavm import cache, runloop
+    """On the compiled backend and on both paths of the Python backend."""
+    from jamliquor_polkavm import backend, cache, runloop
 
+    require_compiled_backend()
+    monkeypatch.setattr(backend, "_setting", "compiled" if path == "native" else "python")
     monkeypatch.setattr(runloop, "COMPILE_AFTER", 1 if path == "compiled" else 1 << 62)
     cache.clear()
     lines: list[str] = []
