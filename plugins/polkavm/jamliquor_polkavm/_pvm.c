@@ -110,14 +110,13 @@ static uint64_t rem_s64(uint64_t a, uint64_t b) {
 typedef struct {
     uint8_t op, ra, rb, rd;
     uint32_t pc;
-    uint32_t next;   /* index of the instruction at pc + 1 + skip(pc) */
     uint32_t target; /* index of a static jump/branch target (a basic-block start) or NO_TARGET */
     uint64_t x, y;   /* immediates, sign-extended to 64 bits (addresses masked to 32) */
 } Ins;
 
 typedef struct {
     PyObject_HEAD
-    Ins *ins;          /* instruction starts in code order, then implicit traps at non-start pcs */
+    Ins *ins;          /* instruction starts in code order, each followed by its implicit trap if any */
     uint32_t count;
     int32_t *at;       /* pc -> index of the instruction starting there, -1 if none (|c| entries) */
     uint32_t n;        /* |c| */
@@ -261,11 +260,10 @@ static int Program_init(ProgramObject *self, PyObject *args, PyObject *kwds) {
     d.skips = skips;
     d.block = block;
     /* skip(i): distance to the next set bit of k ⌢ [1, 1, ...], at most 24 (A.3) */
-    uint32_t starts = 0;
     for (uint32_t i = n, nxt = n; i-- > 0;) {
         uint32_t s = nxt - i - 1;
         skips[i] = (uint8_t)(s < 24 ? s : 24);
-        if (d.mask[i]) { nxt = i; starts++; }
+        if (d.mask[i]) nxt = i;
     }
     /* ϖ: basic-block starts (A.5) */
     if (n && d.mask[0] && VALID[d.code[0]]) block[0] = 1;
@@ -275,50 +273,34 @@ static int Program_init(ProgramObject *self, PyObject *args, PyObject *kwds) {
             if (j < n && d.mask[j] && VALID[d.code[j]]) block[j] = 1;
         }
     }
-    /* instruction starts, then a trap entry for every fall-through pc that starts nothing */
-    uint32_t cap = starts + 16;
-    self->ins = PyMem_Malloc(sizeof(Ins) * cap);
+    /* Instruction starts in pc order, each followed by an implicit trap entry when its
+     * fall-through pc (pc + 1 + skip) starts nothing (past the end, or after a capped skip):
+     * so every instruction falls through to the very next entry, and the run loop steps with
+     * c + 1 instead of loading a successor (no load on the critical path). */
+    uint32_t count = 0, prev = 0;
+    int have_prev = 0;
+    for (uint32_t i = 0; i <= n; i++) {
+        if (i < n) self->at[i] = -1;
+        if (i < n && !d.mask[i]) continue;
+        if (have_prev && (uint64_t)prev + 1 + skip_of(&d, prev) != i) count++; /* its implicit trap */
+        if (i == n) break;
+        self->at[i] = (int32_t)count++;
+        prev = i;
+        have_prev = 1;
+    }
+    if (have_prev && (uint64_t)prev + 1 + skip_of(&d, prev) == n) count++; /* the trap past the end */
+    self->at[n] = -1;
+    uint32_t cap = count ? count : 1;
+    self->ins = PyMem_Calloc(cap, sizeof(Ins));
     targets = PyMem_Malloc(sizeof(int64_t) * cap);
     if (!self->ins || !targets) { PyErr_NoMemory(); goto done; }
-    uint32_t count = 0;
+    for (uint32_t k = 0; k < cap; k++) targets[k] = -1;
     for (uint32_t i = 0; i < n; i++) {
-        self->at[i] = -1;
-        if (d.mask[i]) {
-            self->at[i] = (int32_t)count;
-            decode_one(&d, i, &self->ins[count], &targets[count]);
-            count++;
-        }
-    }
-    self->at[n] = -1;
-    uint32_t real = count;
-    for (uint32_t k = 0; k < real; k++) {
-        uint64_t next = (uint64_t)self->ins[k].pc + 1 + skip_of(&d, self->ins[k].pc);
-        int32_t idx = next < n ? self->at[next] : -1;
-        if (idx < 0) { /* an implicit trap: past the end, or a non-start pc after a capped skip */
-            for (uint32_t e = real; e < count; e++)
-                if (self->ins[e].pc == next) { idx = (int32_t)e; break; }
-            if (idx < 0) {
-                if (count == cap) {
-                    cap *= 2;
-                    Ins *grown = PyMem_Realloc(self->ins, sizeof(Ins) * cap);
-                    int64_t *tg = PyMem_Realloc(targets, sizeof(int64_t) * cap);
-                    if (!grown || !tg) {
-                        if (grown) self->ins = grown;
-                        if (tg) targets = tg;
-                        PyErr_NoMemory();
-                        goto done;
-                    }
-                    self->ins = grown;
-                    targets = tg;
-                }
-                memset(&self->ins[count], 0, sizeof(Ins));
-                self->ins[count].pc = (uint32_t)next;
-                self->ins[count].next = count;
-                targets[count] = -1;
-                idx = (int32_t)count++;
-            }
-        }
-        self->ins[k].next = (uint32_t)idx;
+        if (self->at[i] < 0) continue;
+        uint32_t k = (uint32_t)self->at[i];
+        decode_one(&d, i, &self->ins[k], &targets[k]);
+        uint64_t next = (uint64_t)i + 1 + skip_of(&d, i);
+        if (next >= n || self->at[next] != (int32_t)k + 1) self->ins[k + 1].pc = (uint32_t)next; /* op 0: trap */
     }
     for (uint32_t k = 0; k < count; k++)
         self->ins[k].target = targets[k] < 0 ? NO_TARGET : (uint32_t)self->at[targets[k]];
@@ -354,7 +336,7 @@ static PyObject *Program_next_pc(ProgramObject *self, PyObject *arg) {
     /* pc + 1 + skip(pc): where execution resumes after the instruction at pc (a host call) */
     unsigned long long pc = PyLong_AsUnsignedLongLong(arg);
     if (PyErr_Occurred()) return NULL;
-    if (pc < self->n && self->at[pc] >= 0) return PyLong_FromUnsignedLong(self->ins[self->ins[self->at[pc]].next].pc);
+    if (pc < self->n && self->at[pc] >= 0) return PyLong_FromUnsignedLong(self->ins[self->at[pc] + 1].pc);
     return PyLong_FromUnsignedLongLong(pc + 1);
 }
 
@@ -547,6 +529,33 @@ static PyObject *exit_tuple(int kind, uint64_t pc, int64_t gas, PyObject *value)
     return t;
 }
 
+/* Dispatch: a switch in portable C; with GCC or Clang, threaded code through a table of label
+ * addresses (the same handlers; the branch predictor sees one indirect jump per handler). Define
+ * PVM_PORTABLE_SWITCH to build the switch everywhere. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(PVM_PORTABLE_SWITCH)
+#define PVM_THREADED 1
+#define CASE(n) op_##n
+#define NEXT() do { if (--gas < 0) goto out_of_gas; goto *dispatch[c->op]; } while (0)
+#define L(n) [n] = &&op_##n
+#define DISPATCH_TABLE                                                                                  \
+    static const void *const dispatch[256] = {                                                          \
+        [0 ... 255] = &&op_0, L(1), L(10), L(20), L(30), L(31), L(32), L(33), L(40), L(50), L(51), L(52), \
+        L(53), L(54), L(55), L(56), L(57), L(58), L(59), L(60), L(61), L(62), L(70), L(71), L(72), L(73),  \
+        L(80), L(81), L(82), L(83), L(84), L(85), L(86), L(87), L(88), L(89), L(90), L(100), L(101),      \
+        L(102), L(103), L(104), L(105), L(106), L(107), L(108), L(109), L(110), L(111), L(120), L(121),   \
+        L(122), L(123), L(124), L(125), L(126), L(127), L(128), L(129), L(130), L(131), L(132), L(133),   \
+        L(134), L(135), L(136), L(137), L(138), L(139), L(140), L(141), L(142), L(143), L(144), L(145),   \
+        L(146), L(147), L(148), L(149), L(150), L(151), L(152), L(153), L(154), L(155), L(156), L(157),   \
+        L(158), L(159), L(160), L(161), L(170), L(171), L(172), L(173), L(174), L(175), L(180), L(190),   \
+        L(191), L(192), L(193), L(194), L(195), L(196), L(197), L(198), L(199), L(200), L(201), L(202),   \
+        L(203), L(204), L(205), L(206), L(207), L(208), L(209), L(210), L(211), L(212), L(213), L(214),   \
+        L(215), L(216), L(217), L(218), L(219), L(220), L(221), L(222), L(223), L(224), L(225), L(226),   \
+        L(227), L(228), L(229), L(230)}
+#else
+#define CASE(n) case n
+#define NEXT() continue
+#endif
+
 static PyObject *Machine_run(MachineObject *m, PyObject *args) {
     unsigned long long start_pc;
     long long gas_in;
@@ -566,71 +575,75 @@ static PyObject *Machine_run(MachineObject *m, PyObject *args) {
         if (gas < 0) return exit_tuple(EXIT_OOG, start_pc, gas, Py_NewRef(Py_None));
         return exit_tuple(EXIT_PANIC, 0, gas, Py_NewRef(Py_None));
     }
-    uint32_t i = (uint32_t)p->at[start_pc];
-    const Ins *c;
+    const Ins *c = ins + p->at[start_pc];
     uint64_t a, b, addr, dst;
+#ifdef PVM_THREADED
+    DISPATCH_TABLE;
+    NEXT();
+#endif
     for (;;) {
-        c = &ins[i];
-        if (--gas < 0) return exit_tuple(EXIT_OOG, c->pc, gas, Py_NewRef(Py_None));
+#ifndef PVM_THREADED
+        if (--gas < 0) goto out_of_gas;
         switch (c->op) {
-        case 0: goto panic;
-        case 1: i = c->next; break;
-        case 10: return exit_tuple(EXIT_HOST, c->pc, gas, PyLong_FromUnsignedLongLong(c->x));
-        case 20: case 51: R[c->ra] = c->x; i = c->next; break;
-        case 30: addr = c->x; STORE(1, c->y); i = c->next; break;
-        case 31: addr = c->x; STORE(2, c->y); i = c->next; break;
-        case 32: addr = c->x; STORE(4, c->y); i = c->next; break;
-        case 33: addr = c->x; STORE(8, c->y); i = c->next; break;
-        case 40: if (c->target == NO_TARGET) goto panic; i = c->target; break;
-        case 50: addr = (R[c->ra] + c->x) & M32; goto djump;
-        case 52: addr = c->x; LOAD(1, v_); R[c->ra] = dst; i = c->next; break;
-        case 53: addr = c->x; LOAD(1, sx8(v_)); R[c->ra] = dst; i = c->next; break;
-        case 54: addr = c->x; LOAD(2, v_); R[c->ra] = dst; i = c->next; break;
-        case 55: addr = c->x; LOAD(2, sx16(v_)); R[c->ra] = dst; i = c->next; break;
-        case 56: addr = c->x; LOAD(4, v_); R[c->ra] = dst; i = c->next; break;
-        case 57: addr = c->x; LOAD(4, sx32(v_)); R[c->ra] = dst; i = c->next; break;
-        case 58: addr = c->x; LOAD(8, v_); R[c->ra] = dst; i = c->next; break;
-        case 59: addr = c->x; STORE(1, R[c->ra]); i = c->next; break;
-        case 60: addr = c->x; STORE(2, R[c->ra]); i = c->next; break;
-        case 61: addr = c->x; STORE(4, R[c->ra]); i = c->next; break;
-        case 62: addr = c->x; STORE(8, R[c->ra]); i = c->next; break;
-        case 70: addr = (R[c->ra] + c->x) & M32; STORE(1, c->y); i = c->next; break;
-        case 71: addr = (R[c->ra] + c->x) & M32; STORE(2, c->y); i = c->next; break;
-        case 72: addr = (R[c->ra] + c->x) & M32; STORE(4, c->y); i = c->next; break;
-        case 73: addr = (R[c->ra] + c->x) & M32; STORE(8, c->y); i = c->next; break;
-        case 80: R[c->ra] = c->x; if (c->target == NO_TARGET) goto panic; i = c->target; break;
-#define BRANCH(cond) a = R[c->ra]; if (cond) { if (c->target == NO_TARGET) goto panic; i = c->target; } else i = c->next; break
-        case 81: BRANCH(a == c->x);
-        case 82: BRANCH(a != c->x);
-        case 83: BRANCH(a < c->x);
-        case 84: BRANCH(a <= c->x);
-        case 85: BRANCH(a >= c->x);
-        case 86: BRANCH(a > c->x);
-        case 87: BRANCH(slt(a, c->x));
-        case 88: BRANCH(!slt(c->x, a));
-        case 89: BRANCH(!slt(a, c->x));
-        case 90: BRANCH(slt(c->x, a));
-        case 170: b = R[c->rb]; BRANCH(a == b);
-        case 171: b = R[c->rb]; BRANCH(a != b);
-        case 172: b = R[c->rb]; BRANCH(a < b);
-        case 173: b = R[c->rb]; BRANCH(slt(a, b));
-        case 174: b = R[c->rb]; BRANCH(a >= b);
-        case 175: b = R[c->rb]; BRANCH(!slt(a, b));
+#endif
+        CASE(0): goto panic;
+        CASE(1): c++; NEXT();
+        CASE(10): return exit_tuple(EXIT_HOST, c->pc, gas, PyLong_FromUnsignedLongLong(c->x));
+        CASE(20): CASE(51): R[c->ra] = c->x; c++; NEXT();
+        CASE(30): addr = c->x; STORE(1, c->y); c++; NEXT();
+        CASE(31): addr = c->x; STORE(2, c->y); c++; NEXT();
+        CASE(32): addr = c->x; STORE(4, c->y); c++; NEXT();
+        CASE(33): addr = c->x; STORE(8, c->y); c++; NEXT();
+        CASE(40): if (c->target == NO_TARGET) goto panic; c = ins + c->target; NEXT();
+        CASE(50): addr = (R[c->ra] + c->x) & M32; goto djump;
+        CASE(52): addr = c->x; LOAD(1, v_); R[c->ra] = dst; c++; NEXT();
+        CASE(53): addr = c->x; LOAD(1, sx8(v_)); R[c->ra] = dst; c++; NEXT();
+        CASE(54): addr = c->x; LOAD(2, v_); R[c->ra] = dst; c++; NEXT();
+        CASE(55): addr = c->x; LOAD(2, sx16(v_)); R[c->ra] = dst; c++; NEXT();
+        CASE(56): addr = c->x; LOAD(4, v_); R[c->ra] = dst; c++; NEXT();
+        CASE(57): addr = c->x; LOAD(4, sx32(v_)); R[c->ra] = dst; c++; NEXT();
+        CASE(58): addr = c->x; LOAD(8, v_); R[c->ra] = dst; c++; NEXT();
+        CASE(59): addr = c->x; STORE(1, R[c->ra]); c++; NEXT();
+        CASE(60): addr = c->x; STORE(2, R[c->ra]); c++; NEXT();
+        CASE(61): addr = c->x; STORE(4, R[c->ra]); c++; NEXT();
+        CASE(62): addr = c->x; STORE(8, R[c->ra]); c++; NEXT();
+        CASE(70): addr = (R[c->ra] + c->x) & M32; STORE(1, c->y); c++; NEXT();
+        CASE(71): addr = (R[c->ra] + c->x) & M32; STORE(2, c->y); c++; NEXT();
+        CASE(72): addr = (R[c->ra] + c->x) & M32; STORE(4, c->y); c++; NEXT();
+        CASE(73): addr = (R[c->ra] + c->x) & M32; STORE(8, c->y); c++; NEXT();
+        CASE(80): R[c->ra] = c->x; if (c->target == NO_TARGET) goto panic; c = ins + c->target; NEXT();
+#define BRANCH(cond) a = R[c->ra]; if (cond) { if (c->target == NO_TARGET) goto panic; c = ins + c->target; } else c++; NEXT()
+        CASE(81): BRANCH(a == c->x);
+        CASE(82): BRANCH(a != c->x);
+        CASE(83): BRANCH(a < c->x);
+        CASE(84): BRANCH(a <= c->x);
+        CASE(85): BRANCH(a >= c->x);
+        CASE(86): BRANCH(a > c->x);
+        CASE(87): BRANCH(slt(a, c->x));
+        CASE(88): BRANCH(!slt(c->x, a));
+        CASE(89): BRANCH(!slt(a, c->x));
+        CASE(90): BRANCH(slt(c->x, a));
+        CASE(170): b = R[c->rb]; BRANCH(a == b);
+        CASE(171): b = R[c->rb]; BRANCH(a != b);
+        CASE(172): b = R[c->rb]; BRANCH(a < b);
+        CASE(173): b = R[c->rb]; BRANCH(slt(a, b));
+        CASE(174): b = R[c->rb]; BRANCH(a >= b);
+        CASE(175): b = R[c->rb]; BRANCH(!slt(a, b));
 #undef BRANCH
-#define TWO(expr) a = R[c->ra]; R[c->rd] = (expr); i = c->next; break
-        case 100: TWO(a);
-        case 102: TWO(popcount64(a));
-        case 103: TWO(popcount64(a & M32));
-        case 104: TWO(64 - bitlen(a));
-        case 105: TWO(32 - bitlen(a & M32));
-        case 106: TWO(ctz(a, 64));
-        case 107: TWO(ctz(a & M32, 32));
-        case 108: TWO(sx8(a));
-        case 109: TWO(sx16(a));
-        case 110: TWO(a & 0xFFFF);
-        case 111: TWO(bswap64(a));
+#define TWO(expr) a = R[c->ra]; R[c->rd] = (expr); c++; NEXT()
+        CASE(100): TWO(a);
+        CASE(102): TWO(popcount64(a));
+        CASE(103): TWO(popcount64(a & M32));
+        CASE(104): TWO(64 - bitlen(a));
+        CASE(105): TWO(32 - bitlen(a & M32));
+        CASE(106): TWO(ctz(a, 64));
+        CASE(107): TWO(ctz(a & M32, 32));
+        CASE(108): TWO(sx8(a));
+        CASE(109): TWO(sx16(a));
+        CASE(110): TWO(a & 0xFFFF);
+        CASE(111): TWO(bswap64(a));
 #undef TWO
-        case 101: { /* sbrk (A.5.9): grow the heap by ω_A; new pages cost nothing until written */
+        CASE(101): { /* sbrk (A.5.9): grow the heap by ω_A; new pages cost nothing until written */
             uint64_t size = R[c->ra], current = m->heap;
             if (size) {
                 uint64_t top = current + size;
@@ -639,108 +652,112 @@ static PyObject *Machine_run(MachineObject *m, PyObject *args) {
                 m->heap = top;
             }
             R[c->rd] = current;
-            i = c->next;
-            break;
+            c++;
+            NEXT();
         }
-        case 120: addr = (R[c->rb] + c->x) & M32; STORE(1, R[c->ra]); i = c->next; break;
-        case 121: addr = (R[c->rb] + c->x) & M32; STORE(2, R[c->ra]); i = c->next; break;
-        case 122: addr = (R[c->rb] + c->x) & M32; STORE(4, R[c->ra]); i = c->next; break;
-        case 123: addr = (R[c->rb] + c->x) & M32; STORE(8, R[c->ra]); i = c->next; break;
-        case 124: addr = (R[c->rb] + c->x) & M32; LOAD(1, v_); R[c->ra] = dst; i = c->next; break;
-        case 125: addr = (R[c->rb] + c->x) & M32; LOAD(1, sx8(v_)); R[c->ra] = dst; i = c->next; break;
-        case 126: addr = (R[c->rb] + c->x) & M32; LOAD(2, v_); R[c->ra] = dst; i = c->next; break;
-        case 127: addr = (R[c->rb] + c->x) & M32; LOAD(2, sx16(v_)); R[c->ra] = dst; i = c->next; break;
-        case 128: addr = (R[c->rb] + c->x) & M32; LOAD(4, v_); R[c->ra] = dst; i = c->next; break;
-        case 129: addr = (R[c->rb] + c->x) & M32; LOAD(4, sx32(v_)); R[c->ra] = dst; i = c->next; break;
-        case 130: addr = (R[c->rb] + c->x) & M32; LOAD(8, v_); R[c->ra] = dst; i = c->next; break;
-#define IMM(expr) b = R[c->rb]; a = R[c->ra]; R[c->ra] = (expr); i = c->next; break
-        case 131: IMM(sx32(b + c->x));
-        case 132: IMM(b & c->x);
-        case 133: IMM(b ^ c->x);
-        case 134: IMM(b | c->x);
-        case 135: IMM(sx32(b * c->x));
-        case 136: IMM(b < c->x);
-        case 137: IMM(slt(b, c->x));
-        case 138: IMM(sx32(b << (c->x & 31)));
-        case 139: IMM(sx32((b & M32) >> (c->x & 31)));
-        case 140: IMM(sar64(sx32(b), c->x & 31));
-        case 141: IMM(sx32(c->x - b));
-        case 142: IMM(b > c->x);
-        case 143: IMM(slt(c->x, b));
-        case 144: IMM(sx32(c->x << (b & 31)));
-        case 145: IMM(sx32((c->x & M32) >> (b & 31)));
-        case 146: IMM(sar64(sx32(c->x), b & 31));
-        case 147: IMM(b == 0 ? c->x : a);
-        case 148: IMM(b != 0 ? c->x : a);
-        case 149: IMM(b + c->x);
-        case 150: IMM(b * c->x);
-        case 151: IMM(b << (c->x & 63));
-        case 152: IMM(b >> (c->x & 63));
-        case 153: IMM(sar64(b, c->x & 63));
-        case 154: IMM(c->x - b);
-        case 155: IMM(c->x << (b & 63));
-        case 156: IMM(c->x >> (b & 63));
-        case 157: IMM(sar64(c->x, b & 63));
-        case 158: IMM(rotr64(b, c->x));
-        case 159: IMM(rotr64(c->x, b));
-        case 160: IMM(sx32(rotr32(b, c->x)));
-        case 161: IMM(sx32(rotr32(c->x, b)));
+        CASE(120): addr = (R[c->rb] + c->x) & M32; STORE(1, R[c->ra]); c++; NEXT();
+        CASE(121): addr = (R[c->rb] + c->x) & M32; STORE(2, R[c->ra]); c++; NEXT();
+        CASE(122): addr = (R[c->rb] + c->x) & M32; STORE(4, R[c->ra]); c++; NEXT();
+        CASE(123): addr = (R[c->rb] + c->x) & M32; STORE(8, R[c->ra]); c++; NEXT();
+        CASE(124): addr = (R[c->rb] + c->x) & M32; LOAD(1, v_); R[c->ra] = dst; c++; NEXT();
+        CASE(125): addr = (R[c->rb] + c->x) & M32; LOAD(1, sx8(v_)); R[c->ra] = dst; c++; NEXT();
+        CASE(126): addr = (R[c->rb] + c->x) & M32; LOAD(2, v_); R[c->ra] = dst; c++; NEXT();
+        CASE(127): addr = (R[c->rb] + c->x) & M32; LOAD(2, sx16(v_)); R[c->ra] = dst; c++; NEXT();
+        CASE(128): addr = (R[c->rb] + c->x) & M32; LOAD(4, v_); R[c->ra] = dst; c++; NEXT();
+        CASE(129): addr = (R[c->rb] + c->x) & M32; LOAD(4, sx32(v_)); R[c->ra] = dst; c++; NEXT();
+        CASE(130): addr = (R[c->rb] + c->x) & M32; LOAD(8, v_); R[c->ra] = dst; c++; NEXT();
+#define IMM(expr) b = R[c->rb]; a = R[c->ra]; R[c->ra] = (expr); c++; NEXT()
+        CASE(131): IMM(sx32(b + c->x));
+        CASE(132): IMM(b & c->x);
+        CASE(133): IMM(b ^ c->x);
+        CASE(134): IMM(b | c->x);
+        CASE(135): IMM(sx32(b * c->x));
+        CASE(136): IMM(b < c->x);
+        CASE(137): IMM(slt(b, c->x));
+        CASE(138): IMM(sx32(b << (c->x & 31)));
+        CASE(139): IMM(sx32((b & M32) >> (c->x & 31)));
+        CASE(140): IMM(sar64(sx32(b), c->x & 31));
+        CASE(141): IMM(sx32(c->x - b));
+        CASE(142): IMM(b > c->x);
+        CASE(143): IMM(slt(c->x, b));
+        CASE(144): IMM(sx32(c->x << (b & 31)));
+        CASE(145): IMM(sx32((c->x & M32) >> (b & 31)));
+        CASE(146): IMM(sar64(sx32(c->x), b & 31));
+        CASE(147): IMM(b == 0 ? c->x : a);
+        CASE(148): IMM(b != 0 ? c->x : a);
+        CASE(149): IMM(b + c->x);
+        CASE(150): IMM(b * c->x);
+        CASE(151): IMM(b << (c->x & 63));
+        CASE(152): IMM(b >> (c->x & 63));
+        CASE(153): IMM(sar64(b, c->x & 63));
+        CASE(154): IMM(c->x - b);
+        CASE(155): IMM(c->x << (b & 63));
+        CASE(156): IMM(c->x >> (b & 63));
+        CASE(157): IMM(sar64(c->x, b & 63));
+        CASE(158): IMM(rotr64(b, c->x));
+        CASE(159): IMM(rotr64(c->x, b));
+        CASE(160): IMM(sx32(rotr32(b, c->x)));
+        CASE(161): IMM(sx32(rotr32(c->x, b)));
 #undef IMM
-        case 180: /* the address uses ω_B before ω'_A = ν_X, which is written whatever the jump does */
+        CASE(180): /* the address uses ω_B before ω'_A = ν_X, which is written whatever the jump does */
             addr = (R[c->rb] + c->y) & M32;
             R[c->ra] = c->x;
             goto djump;
-#define THREE(expr) a = R[c->ra]; b = R[c->rb]; R[c->rd] = (expr); i = c->next; break
-        case 190: THREE(sx32(a + b));
-        case 191: THREE(sx32(a - b));
-        case 192: THREE(sx32(a * b));
-        case 193: THREE((b & M32) == 0 ? ~0ull : sx32((a & M32) / (b & M32)));
-        case 194: THREE(div_s32(a, b));
-        case 195: THREE((b & M32) == 0 ? sx32(a) : sx32((a & M32) % (b & M32)));
-        case 196: THREE(rem_s32(a, b));
-        case 197: THREE(sx32(a << (b & 31)));
-        case 198: THREE(sx32((a & M32) >> (b & 31)));
-        case 199: THREE(sar64(sx32(a), b & 31));
-        case 200: THREE(a + b);
-        case 201: THREE(a - b);
-        case 202: THREE(a * b);
-        case 203: THREE(b == 0 ? ~0ull : a / b);
-        case 204: THREE(div_s64(a, b));
-        case 205: THREE(b == 0 ? a : a % b);
-        case 206: THREE(rem_s64(a, b));
-        case 207: THREE(a << (b & 63));
-        case 208: THREE(a >> (b & 63));
-        case 209: THREE(sar64(a, b & 63));
-        case 210: THREE(a & b);
-        case 211: THREE(a ^ b);
-        case 212: THREE(a | b);
-        case 213: THREE(mulh_ss(a, b));
-        case 214: THREE(mulhu(a, b));
-        case 215: THREE(mulh_su(a, b));
-        case 216: THREE(a < b);
-        case 217: THREE(slt(a, b));
-        case 218: THREE(b == 0 ? a : R[c->rd]);
-        case 219: THREE(b != 0 ? a : R[c->rd]);
-        case 220: THREE(rotl64(a, b));
-        case 221: THREE(sx32(rotl32(a, b)));
-        case 222: THREE(rotr64(a, b));
-        case 223: THREE(sx32(rotr32(a, b)));
-        case 224: THREE(a & ~b);
-        case 225: THREE(a | ~b);
-        case 226: THREE(~(a ^ b));
-        case 227: THREE(slt(a, b) ? b : a);
-        case 228: THREE(a < b ? b : a);
-        case 229: THREE(slt(a, b) ? a : b);
-        case 230: THREE(a < b ? a : b);
+#define THREE(expr) a = R[c->ra]; b = R[c->rb]; R[c->rd] = (expr); c++; NEXT()
+        CASE(190): THREE(sx32(a + b));
+        CASE(191): THREE(sx32(a - b));
+        CASE(192): THREE(sx32(a * b));
+        CASE(193): THREE((b & M32) == 0 ? ~0ull : sx32((a & M32) / (b & M32)));
+        CASE(194): THREE(div_s32(a, b));
+        CASE(195): THREE((b & M32) == 0 ? sx32(a) : sx32((a & M32) % (b & M32)));
+        CASE(196): THREE(rem_s32(a, b));
+        CASE(197): THREE(sx32(a << (b & 31)));
+        CASE(198): THREE(sx32((a & M32) >> (b & 31)));
+        CASE(199): THREE(sar64(sx32(a), b & 31));
+        CASE(200): THREE(a + b);
+        CASE(201): THREE(a - b);
+        CASE(202): THREE(a * b);
+        CASE(203): THREE(b == 0 ? ~0ull : a / b);
+        CASE(204): THREE(div_s64(a, b));
+        CASE(205): THREE(b == 0 ? a : a % b);
+        CASE(206): THREE(rem_s64(a, b));
+        CASE(207): THREE(a << (b & 63));
+        CASE(208): THREE(a >> (b & 63));
+        CASE(209): THREE(sar64(a, b & 63));
+        CASE(210): THREE(a & b);
+        CASE(211): THREE(a ^ b);
+        CASE(212): THREE(a | b);
+        CASE(213): THREE(mulh_ss(a, b));
+        CASE(214): THREE(mulhu(a, b));
+        CASE(215): THREE(mulh_su(a, b));
+        CASE(216): THREE(a < b);
+        CASE(217): THREE(slt(a, b));
+        CASE(218): THREE(b == 0 ? a : R[c->rd]);
+        CASE(219): THREE(b != 0 ? a : R[c->rd]);
+        CASE(220): THREE(rotl64(a, b));
+        CASE(221): THREE(sx32(rotl32(a, b)));
+        CASE(222): THREE(rotr64(a, b));
+        CASE(223): THREE(sx32(rotr32(a, b)));
+        CASE(224): THREE(a & ~b);
+        CASE(225): THREE(a | ~b);
+        CASE(226): THREE(~(a ^ b));
+        CASE(227): THREE(slt(a, b) ? b : a);
+        CASE(228): THREE(a < b ? b : a);
+        CASE(229): THREE(slt(a, b) ? a : b);
+        CASE(230): THREE(a < b ? a : b);
 #undef THREE
+#ifndef PVM_THREADED
         default: goto panic;
         }
-        continue;
+#endif
     djump: /* A.9: halt at the magic address; otherwise an aligned table entry naming a block start */
         if (addr == HALT_ADDRESS) return exit_tuple(EXIT_HALT, 0, gas, Py_NewRef(Py_None));
         if (addr == 0 || addr > (uint64_t)p->njumps * 2 || (addr & 1) || p->jumps[addr / 2 - 1] == NO_TARGET) goto panic;
-        i = p->jumps[addr / 2 - 1];
+        c = ins + p->jumps[addr / 2 - 1];
+        NEXT();
     }
+out_of_gas:
+    return exit_tuple(EXIT_OOG, c->pc, gas, Py_NewRef(Py_None));
 panic:
     return exit_tuple(EXIT_PANIC, 0, gas, Py_NewRef(Py_None));
 memory_fault: /* the faulting instruction keeps its gas charge (runloop.py); below 2^16: panic */
