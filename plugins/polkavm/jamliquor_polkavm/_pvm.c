@@ -981,6 +981,61 @@ static PyObject *Registers_repr(RegistersObject *r) {
     Py_DECREF(list);
     return s;
 }
+static PyObject *Registers_list(RegistersObject *r) {
+    PyObject *list = PyList_New(13);
+    if (!list) return NULL;
+    for (int k = 0; k < 13; k++) {
+        PyObject *v = PyLong_FromUnsignedLongLong(r->machine->regs[k]);
+        if (!v) { Py_DECREF(list); return NULL; }
+        PyList_SET_ITEM(list, k, v);
+    }
+    return list;
+}
+/* ω[k] and ω[i:j] (a list), as on the list the Python backend hands to host calls */
+static PyObject *Registers_subscript(RegistersObject *r, PyObject *key) {
+    if (PyIndex_Check(key)) {
+        Py_ssize_t k = PyNumber_AsSsize_t(key, PyExc_IndexError);
+        if (k == -1 && PyErr_Occurred()) return NULL;
+        return Registers_item(r, k < 0 ? k + 13 : k);
+    }
+    PyObject *list = Registers_list(r);
+    if (!list) return NULL;
+    PyObject *out = PyObject_GetItem(list, key);
+    Py_DECREF(list);
+    return out;
+}
+static int Registers_ass_subscript(RegistersObject *r, PyObject *key, PyObject *v) {
+    if (PyIndex_Check(key)) {
+        Py_ssize_t k = PyNumber_AsSsize_t(key, PyExc_IndexError);
+        if (k == -1 && PyErr_Occurred()) return -1;
+        return Registers_ass_item(r, k < 0 ? k + 13 : k, v);
+    }
+    PyObject *list = Registers_list(r);
+    if (!list) return -1;
+    int ok = v ? PyObject_SetItem(list, key, v) : -1;
+    if (!v) PyErr_SetString(PyExc_TypeError, "registers cannot be deleted");
+    if (ok == 0 && PyList_GET_SIZE(list) != 13) {
+        PyErr_SetString(PyExc_ValueError, "there are exactly 13 registers");
+        ok = -1;
+    }
+    uint64_t regs[13];
+    if (ok == 0) ok = set_registers(regs, list);
+    if (ok == 0) memcpy(r->machine->regs, regs, sizeof regs);
+    Py_DECREF(list);
+    return ok;
+}
+static PyMappingMethods Registers_map = {
+    .mp_length = (lenfunc)Registers_len,
+    .mp_subscript = (binaryfunc)Registers_subscript,
+    .mp_ass_subscript = (objobjargproc)Registers_ass_subscript,
+};
+static PyObject *Registers_eq(RegistersObject *r, PyObject *other, int op) {
+    PyObject *list = Registers_list(r);
+    if (!list) return NULL;
+    PyObject *out = PyObject_RichCompare(list, other, op);
+    Py_DECREF(list);
+    return out;
+}
 static PySequenceMethods Registers_seq = {
     .sq_length = (lenfunc)Registers_len,
     .sq_item = (ssizeargfunc)Registers_item,
@@ -993,6 +1048,8 @@ static PyTypeObject RegistersType = {
     .tp_doc = "the 13 registers of a Machine, in place",
     .tp_dealloc = (destructor)Registers_dealloc,
     .tp_as_sequence = &Registers_seq,
+    .tp_as_mapping = &Registers_map,
+    .tp_richcompare = (richcmpfunc)Registers_eq,
     .tp_repr = (reprfunc)Registers_repr,
 };
 

@@ -333,6 +333,7 @@ def _host(index: int, guest) -> HostOutcome:  # noqa: ANN001 - a deterministic h
     r = guest.registers
     guest.gas -= 2
     r[7] = (r[7] * 3 + index) & M64
+    r[10] = sum(r[7:9]) & M64  # slices, as host calls take several registers at once
     if guest.is_writable(r[9], 8):
         guest.write(r[9], r[7].to_bytes(8, "little"))
     if guest.is_readable(r[9] + 8, 4):
