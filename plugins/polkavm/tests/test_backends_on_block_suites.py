@@ -15,6 +15,7 @@ from jamliquor.codec import decode, encode
 from jamliquor.conformance import run_suite
 from jamliquor.fuzz.messages import MESSAGE
 from jamliquor.fuzz.target import FuzzTarget
+from jamliquor.plugins import default_host
 from jamliquor.spec import TINY
 from jamliquor.store import StateStore
 
@@ -45,9 +46,12 @@ def pvm_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 
     if request.param == "compiled":
         require_compiled_backend()
+    default_host()  # created (and configured from the environment) before the backend is forced
     monkeypatch.setattr(backend, "_setting", request.param)
     cache.clear()
     yield request.param
+    ran = cache.entries()  # the forced backend really ran (and only it)
+    assert all((e.native is not None, e.python is not None) == (request.param == "compiled", request.param == "python") for e in ran)
     cache.clear()
 
 

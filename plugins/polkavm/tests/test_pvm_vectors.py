@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from jamliquor.conformance import run_suite
+from jamliquor.plugins import default_host
 from jamliquor.conformance.suites.pvm import BLOCK_GAS_ON_FAULT
 
 from backends import require_compiled_backend
@@ -31,11 +32,14 @@ def test_pvm_vectors_pass_but_the_documented_gas_convention(path: str, monkeypat
     from jamliquor_polkavm import backend, cache, runloop
 
     require_compiled_backend()
+    default_host()  # created (and configured from the environment) before the backend is forced
     monkeypatch.setattr(backend, "_setting", "compiled" if path == "native" else "python")
     monkeypatch.setattr(runloop, "COMPILE_AFTER", 1 if path == "compiled" else 1 << 62)
     cache.clear()
     lines: list[str] = []
     passed, failed = run_suite("pvm", pvm_vectors(), emit=lines.append)
+    ran = cache.entries()
+    assert ran and all((e.native is not None, e.python is not None) == (path == "native", path != "native") for e in ran)
     cache.clear()
     assert (passed, failed) == (298, 0), "\n".join(lines[:8])
     known = {line.split(":")[0].removeprefix("KNOWN ") for line in lines if line.startswith("KNOWN ")}
