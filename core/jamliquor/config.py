@@ -7,6 +7,7 @@ The file is `$JAMLIQUOR_CONFIG`, else `./jamliquor.toml`, else none (defaults wo
     plugins = ["polkavm"]          # JAMLIQUOR_PLUGINS="polkavm,pqc"; absent = every installed plugin
     ring_srs = "/path/zcash-srs-2-11-uncompressed.bin"   # JAM_RING_SRS
     store_keep = 32                # JAMLIQUOR_STORE_KEEP
+    pvm_backend = "auto"           # JAMLIQUOR_PVM_BACKEND: auto (compiled where built) | compiled | python
 
 A new key is one line in `KEYS`.
 """
@@ -54,6 +55,15 @@ def _positive_int(v: Any) -> int:
     return n
 
 
+PVM_BACKENDS = ("auto", "compiled", "python")
+
+
+def _pvm_backend(v: Any) -> str:
+    if v not in PVM_BACKENDS:
+        raise ConfigError(f"pvm_backend must be one of {', '.join(PVM_BACKENDS)}, got {v!r}")
+    return v
+
+
 def _path(v: Any) -> Path | None:
     return None if v in (None, "") else Path(str(v)).expanduser()
 
@@ -65,6 +75,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "plugins": ("JAMLIQUOR_PLUGINS", _plugins, None),
     "ring_srs": ("JAM_RING_SRS", _path, None),
     "store_keep": ("JAMLIQUOR_STORE_KEEP", _positive_int, 32),
+    "pvm_backend": ("JAMLIQUOR_PVM_BACKEND", _pvm_backend, "auto"),
 }
 
 
@@ -75,6 +86,7 @@ class Config:
     plugins: tuple[str, ...] | None
     ring_srs: Path | None
     store_keep: int
+    pvm_backend: str = "auto"
     file: Path | None = None
 
 
