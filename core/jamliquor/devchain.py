@@ -90,7 +90,7 @@ def run_devchain(chainspec: ChainspecFile, keyring: Keyring, slots: int, out: Pa
     contest = None
     first = state["timeslot"] + 1
     summary.first_slot, summary.last_slot = first, first + slots - 1
-    with open(out / LOG_FILE, "w") as log_file:
+    with open(out / LOG_FILE, "w", buffering=1) as log_file:  # line-buffered: followable while it runs
         for slot in range(first, first + slots):
             if contest != (current := contest_of_state(state)):  # a contest opened: every validator makes its tickets
                 contest = current

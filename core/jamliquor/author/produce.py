@@ -27,7 +27,7 @@ from .log import AuthoringLog, BudgetMeter
 from .pools import ExtrinsicPools
 from .sealing import SlotClaim, claim_slot, seal_header
 from .select import reports_context, select_assurances, select_disputes, select_guarantees, select_preimages
-from .tickets import contest_of, select_tickets
+from .tickets import TicketContext, contest_of, select_tickets
 
 
 class AuthoringError(JamLiquorError):
@@ -61,6 +61,13 @@ def claim(state: ChainState, slot: int, keyring: Keyring) -> SlotClaim | None:
         return None
     post, _ = _safrole(state, slot, state["disputes"].offenders)
     return claim_slot(state.spec, slot, post, keyring)
+
+
+def contest_at(state: ChainState, slot: int) -> TicketContext:
+    """The ticket contest a block at `slot` on `state` takes tickets for (η'_2 and γ'_P of that
+    block): where a node files tickets arriving before it has imported a block of the new epoch."""
+    post, _ = _safrole(state, slot, state["disputes"].offenders)
+    return contest_of(state.spec, slot, post.eta, post.gamma_k)
 
 
 def author_block(state: ChainState, slot: int, keyring: Keyring, pools: ExtrinsicPools | None = None,

@@ -119,16 +119,36 @@ def select_guarantees(state: ChainState, slot: int, candidates: Sequence[ReportG
         slice_, known = context(gs)
         return _passes(lambda: R.transition(spec, slice_, S.ReportsInput(tuple(gs), slot, known)))
 
-    chosen: list[ReportGuarantee] = []
-    cores: set[int] = set()
-    for g in sorted(candidates, key=lambda g: g.report.core_index):
-        if g.report.core_index in cores or not accepted((g,)) or not accepted(chosen + [g]):
+    by_core: dict[int, ReportGuarantee] = {}
+    for g in candidates:  # one per core (eq. 11.24); the pool's first
+        if g.report.core_index in by_core:
             log.invalid += 1
-            continue
-        gas = sum(d.accumulate_gas for d in g.report.results)
-        if meter.admit("guarantees", len(encode(g, spec)), gas=gas):
-            chosen.append(g)
-            cores.add(g.report.core_index)
+        else:
+            by_core[g.report.core_index] = g
+    ordered = [by_core[c] for c in sorted(by_core)]
+    gas_of = {id(g): sum(d.accumulate_gas for d in g.report.results) for g in ordered}
+    size_of = {id(g): len(encode(g, spec)) for g in ordered}
+    total = (sum(size_of.values()), len(ordered), sum(gas_of.values()))
+    if ordered and meter.check(*total) is None and accepted(ordered):  # the usual case: all of them, one check
+        for g in ordered:
+            meter.take("guarantees", size_of[id(g)], gas=gas_of[id(g)])
+        return tuple(ordered)
+    # Otherwise grow the set guarantee by guarantee; one may depend on another's package
+    # (eq. 11.39), so retry the rejected until nothing more fits.
+    chosen: list[ReportGuarantee] = []
+    pending = ordered
+    while pending:
+        rejected = []
+        for g in pending:
+            trial = sorted(chosen + [g], key=lambda x: x.report.core_index)
+            if not accepted(trial):
+                rejected.append(g)
+            elif meter.admit("guarantees", size_of[id(g)], gas=gas_of[id(g)]):
+                chosen = trial
+        if len(rejected) == len(pending):
+            break
+        pending = rejected
+    log.invalid += len(pending)
     return tuple(chosen)
 
 

@@ -193,8 +193,10 @@ def select_tickets(pool: TicketPool, ctx: TicketContext, base: Sequence[TicketBo
             meter.cut("tickets", "per-block", len(eligible) - n)
             break
         why = meter.check(ENVELOPE_SIZE)
-        if why is not None:
-            meter.cut("tickets", why, len(eligible) - n)
+        if why is not None:  # the budget stops us within the per-block limit; beyond it, K does
+            meter.cut("tickets", why, min(limit, len(eligible)) - n)
+            if len(eligible) > limit:
+                meter.cut("tickets", "per-block", len(eligible) - limit)
             break
         meter.take("tickets", ENVELOPE_SIZE)
         chosen.append(pool.envelope(ctx, tid))
