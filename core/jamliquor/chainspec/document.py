@@ -99,8 +99,10 @@ class ChainspecFile:
         bootnodes = document.get("bootnodes") or []
         if not isinstance(bootnodes, list):
             raise ChainspecError("bootnodes must be a list of strings")
+        if not all(isinstance(b, str) for b in bootnodes):
+            raise ChainspecError("bootnodes must be strings <name>@<ip>:<port>")
         try:
-            nodes = tuple(Bootnode.parse(b) if isinstance(b, str) else Bootnode.parse(repr(b)) for b in bootnodes)
+            nodes = tuple(Bootnode.parse(b) for b in bootnodes)
         except BootnodeError as exc:
             raise ChainspecError(str(exc)) from None
         extra = {k: v for k, v in document.items() if k not in _KNOWN}

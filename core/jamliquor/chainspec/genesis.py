@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import attrs
 
 from ..block import header_hash
-from ..codec import U32, Seq, encode
+from ..codec import U32, Seq, Variant, encode
 from ..crypto import bandersnatch
 from ..spec import ChainSpec
 from ..state import ChainState
@@ -32,11 +32,10 @@ from ..types import (
     BlockInfo, CoreActivityRecord, DisputesRecords, EpochMark, EpochMarkValidatorKeys, Header, Mmr, Privileges,
     RecentBlocks, ServiceInfo, Statistics, ValidatorActivityRecord, ValidatorData,
 )
-from ..codec import Variant
 from ..keys import ValidatorKeys, dev_keys, key_name
 from .bootnodes import Bootnode
 from .devservice import halting_code
-from .document import ChainspecFile
+from .document import ChainspecError, ChainspecFile
 
 DEV_SERVICE = 0
 DEV_BASE_PORT = 40000
@@ -85,7 +84,7 @@ def _service_account(spec: ChainSpec, provided: Sequence[bytes], solicited: Sequ
 def dev_genesis(spec: ChainSpec, keys: Sequence[ValidatorKeys], base_port: int = DEV_BASE_PORT) -> DevGenesis:
     """Genesis header and state with `keys` in the first validator seats."""
     if not 0 < len(keys) <= spec.validators_count:
-        raise ValueError(f"{len(keys)} validators: the {spec.name} spec seats 1 to {spec.validators_count}")
+        raise ChainspecError(f"{len(keys)} validators: the {spec.name} spec seats 1 to {spec.validators_count}")
     validators = tuple(k.validator_data(endpoint_metadata(DEV_HOST, base_port + i)) for i, k in enumerate(keys))
     validators += (_NULL_VALIDATOR,) * (spec.validators_count - len(keys))
     eta = (bytes(32),) * 4
