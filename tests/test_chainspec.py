@@ -28,8 +28,11 @@ from jamliquor.stf.safrole import fallback_keys
 
 def test_parameters_are_the_fetch_encoding() -> None:
     for spec in (TINY, FULL):
-        assert encode_parameters(spec) == constants_blob(spec)
-        assert decode_parameters(encode_parameters(spec)) is spec
+        blob = encode_parameters(spec)
+        assert blob == constants_blob(spec) and len(blob) == 134  # GP v0.7.2 B.5: 33 fields
+        assert blob[:8] == (10).to_bytes(8, "little") and blob[-4:] == spec.ticket_submission_end.to_bytes(4, "little")
+        assert int.from_bytes(blob[24:26], "little") == spec.core_count  # after B_I, B_L, B_S
+        assert decode_parameters(blob) is spec
     fast = decode_parameters(encode_parameters(attrs.evolve(TINY, slot_seconds=1)))
     assert fast.slot_seconds == 1 and fast.name not in ("tiny", "full") and fast.validators_count == 6
     with pytest.raises(ParametersError):
