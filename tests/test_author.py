@@ -220,3 +220,23 @@ def test_gas_budget_cuts_guarantees(vectors: Path) -> None:
     assert authored.block.extrinsic.guarantees == step.block.extrinsic.guarantees[:1]
     assert authored.log.kinds["guarantees"].cut == {"gas": len(gas) - 1} and authored.log.gas_used == gas[0]
     assert import_block(state, authored.block).root() == authored.log.state_root
+
+
+def test_budget_comes_from_the_device_profile_and_config(tmp_path: Path) -> None:
+    from jamliquor.config import ConfigError, load_config, write_plugins
+    from jamliquor.profiles import DEVICE_PROFILES
+
+    assert load_config(tmp_path / "none.toml", env={}).budget() == DEVICE_PROFILES["edge"]
+    env = {"JAMLIQUOR_DEVICE_PROFILE": "desktop", "JAMLIQUOR_AUTHOR_BUDGET": "bytes=1000, gas=5"}
+    budget = load_config(tmp_path / "none.toml", env=env).budget()
+    assert budget == AuthorBudget(bytes=1000, items=DEVICE_PROFILES["desktop"].items, gas=5)
+    config = tmp_path / "jamliquor.toml"
+    config.write_text('device_profile = "server"\nauthor_budget = { items = 7 }\n')
+    assert load_config(config, env={}).budget().items == 7
+    write_plugins(config, ("polkavm",))  # other keys, tables included, survive an edit
+    assert load_config(config, env={}).budget().items == 7
+    for bad in ({"JAMLIQUOR_DEVICE_PROFILE": "phone"}, {"JAMLIQUOR_AUTHOR_BUDGET": "bytes=-1"},
+                {"JAMLIQUOR_AUTHOR_BUDGET": "speed=3"}, {"JAMLIQUOR_AUTHOR_BUDGET": "bytes"}):
+        with pytest.raises(ConfigError):
+            load_config(tmp_path / "none.toml", env=bad)
+    assert AuthorBudget(1, 1, 2**64 - 1).limited_by(TINY.max_block_gas).gas == TINY.max_block_gas

@@ -8,8 +8,8 @@ The file is `$JAMLIQUOR_CONFIG`, else `./jamliquor.toml`, else none (defaults wo
     ring_srs = "/path/zcash-srs-2-11-uncompressed.bin"   # JAM_RING_SRS
     store_keep = 32                # JAMLIQUOR_STORE_KEEP
     device_profile = "edge"        # JAMLIQUOR_DEVICE_PROFILE: edge | desktop | server
-    author_budget = { bytes = 524288, items = 512, gas = 20000000 }
-                                   # JAMLIQUOR_AUTHOR_BUDGET="bytes=524288,items=512,gas=20000000";
+    author_budget = { bytes = 524288, items = 2048, gas = 10000000 }
+                                   # JAMLIQUOR_AUTHOR_BUDGET="bytes=524288,items=2048,gas=10000000";
                                    # fields left out come from the device profile
 
 A new key is one line in `KEYS`.

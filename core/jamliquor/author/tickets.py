@@ -11,7 +11,6 @@ expensive ring proof (~0.7–2 s) exists; proofs are made once and kept.
 from __future__ import annotations
 
 import functools
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 
 import attrs
@@ -109,7 +108,7 @@ class TicketPool:
     each at most V·N tickets (no more valid ones exist)."""
 
     def __init__(self, keep_contests: int = 2) -> None:
-        self._contests: OrderedDict[TicketContext, dict[bytes, _Entry]] = OrderedDict()
+        self._contests: dict[TicketContext, dict[bytes, _Entry]] = {}
         self._keep = keep_contests
 
     def contest(self, ctx: TicketContext) -> dict[bytes, _Entry]:
@@ -119,8 +118,8 @@ class TicketPool:
             entries = self._contests[ctx] = {}
             for old in [c for c in self._contests if c.epoch < ctx.epoch]:
                 del self._contests[old]
-            while len(self._contests) > self._keep:
-                self._contests.popitem(last=False)
+            while len(self._contests) > self._keep:  # forks: keep the latest epochs' contests
+                del self._contests[min(self._contests, key=lambda c: c.epoch)]
         return entries
 
     def add(self, epoch: int, envelope: TicketEnvelope) -> bytes:
