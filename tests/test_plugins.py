@@ -59,7 +59,7 @@ class Importer:
 
 class Author:
     @hookimpl
-    def jamliquor_author_block(self, state, slot, keys, spec):
+    def jamliquor_author_block(self, state, slot, keys, spec, pools, budget):
         return None if slot % 2 else ("block", slot)
 
 
@@ -74,15 +74,21 @@ class Executor:
 
 
 def test_import_author_execute_contracts() -> None:
-    host = PluginHost(allow=[])
+    host = PluginHost(allow=[], load_builtins=False)
     assert host.call("import_block", state=1, block=2, spec=None) is None  # no implementation: None
     host.register_object("importer", Importer())
     host.register_object("author", Author())
     host.register_object("vm", Executor("vm"))
     assert host.call("import_block", state="s", block="b", spec=None) == ("posterior", "s", "b")
-    assert host.call("author_block", state=None, slot=4, keys=None, spec=None) == ("block", 4)
-    assert host.call("author_block", state=None, slot=5, keys=None, spec=None) is None
+    assert host.call("author_block", state=None, slot=4, keys=None, spec=None, pools=None, budget=None) == ("block", 4)
+    assert host.call("author_block", state=None, slot=5, keys=None, spec=None, pools=None, budget=None) is None
     assert host.require("execute", "jamliquor-polkavm", request="req") == ("vm", "req")
+
+
+def test_kernel_registers_its_importer_and_authorer() -> None:
+    host = PluginHost(allow=[])
+    builtin = next(p for p in host.plugins() if p.name == "builtin-chain")
+    assert set(builtin.hooks) == {"import_block", "author_block"} and builtin.builtin
 
 
 def test_missing_execute_names_the_plugin() -> None:
@@ -133,7 +139,7 @@ def test_raising_plugin_is_named_and_host_stays_consistent() -> None:
     with pytest.raises(PluginCallError) as err:
         host.call("predict", model="m", features=[1.0])
     assert err.value.plugin == "flaky" and err.value.hook == "predict"
-    assert [p.name for p in host.plugins()] == ["builtin-signing", "flaky"]
+    assert [p.name for p in host.plugins()] == ["builtin-signing", "builtin-chain", "flaky"]
     host.unload("flaky")
     assert host.call("predict", model="m", features=[1.0]) is None
     assert host.signature_schemes() == ["bandersnatch", "ed25519"]
@@ -147,10 +153,10 @@ def test_unknown_and_broken_plugins(example_installed) -> None:
         host.load("broken")
     with pytest.raises(UnknownPluginError):
         host.unload("example")
-    assert [p.name for p in host.plugins()] == ["builtin-signing"]
+    assert [p.name for p in host.plugins()] == ["builtin-signing", "builtin-chain"]
     with pytest.raises(PluginLoadError):
         host.swap("builtin-signing", "broken")  # a failed swap changes nothing
-    assert [p.name for p in host.plugins()] == ["builtin-signing"]
+    assert [p.name for p in host.plugins()] == ["builtin-signing", "builtin-chain"]
 
 
 # ---------------------------------------------------------------------------- runtime swap

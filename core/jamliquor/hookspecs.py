@@ -18,13 +18,16 @@ Conventions, as in pluggy/pytest:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import pluggy
 
 if TYPE_CHECKING:  # types only; the kernel never imports a plugin
+    from .author import AuthoredBlock, ExtrinsicPools
     from .config import Config
     from .execution import ExecuteRequest, ExecuteResult
+    from .keys import Keyring
+    from .profiles import AuthorBudget
     from .spec import ChainSpec
     from .state import ChainState
     from .types import Block
@@ -46,11 +49,17 @@ def jamliquor_import_block(state: ChainState, block: Block, spec: ChainSpec) -> 
 
 
 @hookspec(firstresult=True)
-def jamliquor_author_block(state: ChainState, slot: int, keys: Any, spec: ChainSpec) -> Block | None:
-    """Produce a sealed block for ``slot`` on top of ``state`` with the validator ``keys``.
+def jamliquor_author_block(
+    state: ChainState, slot: int, keys: Keyring, spec: ChainSpec, pools: ExtrinsicPools | None, budget: AuthorBudget | None
+) -> AuthoredBlock | None:
+    """Produce a sealed block for ``slot`` on top of ``state`` if one of the validator ``keys``
+    holds the slot's sealing key (Safrole ticket or fallback key); ``None`` if none does.
 
-    Called by the authoring loop when this node holds the slot's sealing key (Safrole ticket
-    or fallback key). Return ``None`` when not entitled to author the slot.
+    Extrinsics come from ``pools`` (tickets, preimages, guarantees, assurances, disputes; ``None``:
+    none) within ``budget`` (``None``: the edge device profile's). The result carries the block,
+    the posterior state the author computed by importing it, and the authoring log (what was
+    included, dropped as invalid, or cut by the budget). The kernel registers the GP v0.7.2
+    authorer (``jamliquor.author``).
     """
 
 

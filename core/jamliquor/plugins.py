@@ -70,7 +70,7 @@ class _Snapshot:
 
 
 # Built-in implementations in the kernel, registered through the same hooks.
-BUILTINS = {"builtin-signing": "jamliquor.builtins.signing"}
+BUILTINS = {"builtin-signing": "jamliquor.builtins.signing", "builtin-chain": "jamliquor.builtins.chain"}
 
 
 def _hook_names(obj: Any) -> tuple[str, ...]:
