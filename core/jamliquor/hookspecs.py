@@ -18,7 +18,7 @@ Conventions, as in pluggy/pytest:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import pluggy
 
@@ -123,6 +123,19 @@ def jamliquor_status() -> str | None:
     compiled``), or ``None``. The host asks each plugin separately (``PluginHost.status``)."""
 
 
+@hookspec
+def jamliquor_cli_commands() -> Mapping[str, Any]:
+    """Command groups a plugin adds to the ``jamliquor`` command line: name → a ``typer.Typer``
+    app (or a click command), e.g. ``{"light": app}`` for ``jamliquor light ...``.
+
+    Collected from all loaded plugins, and only when the command line meets a command name the
+    kernel does not have or lists its commands (``--help``), so a plugin should import its CLI
+    module inside the implementation. Kernel commands keep their names (a plugin's command of
+    the same name is ignored); two plugins offering one name is an error naming both. Commands
+    report failures like the kernel's (one ``error:`` line for a ``JamLiquorError``).
+    """
+
+
 VRF_SEPARATOR = b"\x00\xffjamliquor-aux\xff\x00"
 
 
@@ -136,4 +149,4 @@ def split_vrf_message(message: bytes) -> tuple[bytes, bytes]:
 
 
 HOOKS = ("import_block", "author_block", "execute", "sign", "verify", "signature_schemes", "predict", "models",
-         "configure", "status")
+         "configure", "status", "cli_commands")

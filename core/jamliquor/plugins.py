@@ -237,6 +237,24 @@ class PluginHost:
         except Exception as exc:
             raise PluginCallError(name, "status", exc) from exc
 
+    def cli_commands(self) -> dict[str, tuple[str, Any]]:
+        """What loaded plugins add to the command line (`cli_commands` hook): command name →
+        (plugin name, command). Two plugins offering one name is a `PluginError` naming both."""
+        found: dict[str, tuple[str, Any]] = {}
+        for name, (obj, _) in self._objects.items():
+            impl = getattr(obj, f"{PROJECT}_cli_commands", None)
+            if impl is None:
+                continue
+            try:
+                commands = impl() or {}
+            except Exception as exc:
+                raise PluginCallError(name, "cli_commands", exc) from exc
+            for command, value in commands.items():
+                if command in found:
+                    raise PluginError(f"plugins {found[command][0]!r} and {name!r} both offer the command {command!r}")
+                found[command] = (name, value)
+        return found
+
     def signature_schemes(self) -> list[str]:
         return sorted({s for schemes in self.call("signature_schemes") for s in schemes})
 

@@ -2,7 +2,9 @@
 
 Failures reach the user as one line each (`_ReportingGroup`, `cli/errors.py`); typer's rich
 tracebacks are off. Heavy modules load inside the command modules' functions where start-up
-time matters.
+time matters. Plugins add command groups through the `cli_commands` hook (`cli/extensions.py`),
+looked up only for a name the kernel does not have, or to list every command; the kernel never
+imports a plugin.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typer.exceptions import TyperException
 
 from .. import GP_VERSION, __version__
 from ..config import ConfigError, load_config
-from . import bench, chainspec, conformance, devchain, fuzz, keys, plugins, trace_import
+from . import bench, chainspec, conformance, devchain, extensions, fuzz, keys, plugins, trace_import
 from .errors import report
 
 
@@ -31,6 +33,17 @@ class _ReportingGroup(TyperGroup):
             ctx.exit(130)
         except Exception as exc:
             ctx.exit(report(exc))
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        extra = [n for n in extensions.listed_commands() if n not in names]
+        try:
+            return names + [n for n in extra if extensions.plugin_command(n) is not None]
+        except Exception:  # help still lists the kernel's commands
+            return names
+
+    def get_command(self, ctx: typer.Context, name: str):
+        return super().get_command(ctx, name) or extensions.plugin_command(name)
 
 
 app = typer.Typer(
