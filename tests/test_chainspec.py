@@ -12,7 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from jamliquor.block import header_hash
-from jamliquor.chainspec import Bootnode, ChainspecError, dev_chainspec, dev_genesis, dev_preimages, load_chainspec
+from jamliquor.chainspec import (
+    Bootnode, ChainspecError, dev_chainspec, dev_genesis, dev_preimages, endpoint_metadata, load_chainspec, metadata_endpoint,
+)
 from jamliquor.chainspec.devservice import halting_code
 from jamliquor.cli import app
 from jamliquor.codec import U32, Seq, decode, decode_natural
@@ -99,6 +101,8 @@ def test_dev_genesis_is_consistent() -> None:
     assert [v.bandersnatch for v in kappa[:4]] == [k.bandersnatch for k in keys] and not any(kappa[5].bandersnatch)
     assert kappa == state["previous_validators"] == state["queued_validators"] == state["safrole"].pending
     assert kappa[1].metadata[:18] == bytes(10) + b"\xff\xff" + bytes((127, 0, 0, 1)) + (40001).to_bytes(2, "little")
+    assert metadata_endpoint(kappa[1].metadata) == ("127.0.0.1", 40001)
+    assert metadata_endpoint(endpoint_metadata("2001:db8::7", 9)) == ("2001:db8::7", 9)
     safrole = state["safrole"]
     assert safrole.ring_root == bandersnatch.ring_commitment([v.bandersnatch for v in kappa])  # eq. (6.13)
     assert safrole.sealing_keys.value == fallback_keys(TINY, state["entropy"][2], kappa)  # eq. (6.24)

@@ -30,7 +30,6 @@ from .vectors.traces import raw_state, step_files, step_name, write_genesis, wri
 
 CHAINSPEC_FILE = "chainspec.json"
 LOG_FILE = "authoring.jsonl"
-DEV_PREIMAGE_PROVIDER = 0  # the validator whose RPC "receives" the dev preimages
 
 
 class DevchainError(JamLiquorError):
