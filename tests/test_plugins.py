@@ -9,8 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from jamliquor.cli import app
 from jamliquor.config import ConfigError, load_config
 from jamliquor.crypto import bandersnatch, ed25519
@@ -23,8 +21,8 @@ from jamliquor.plugins import (
     UnknownPluginError,
     discover,
 )
-
 from plugin_env import install_dist
+from typer.testing import CliRunner
 
 EXAMPLE = Path(__file__).parent / "example_plugin" / "jamliquor_example"
 
@@ -164,10 +162,24 @@ def test_unknown_and_broken_plugins(example_installed) -> None:
 # ---------------------------------------------------------------------------- runtime swap
 
 
-def test_swap_under_concurrency_drops_nothing() -> None:
-    """Calls in flight finish on the old implementation; later calls use the new; none is lost."""
+class SlowMean:
+    """An in-process predictor answering the example plugin's model with a recognisable tag."""
+
+    @hookimpl
+    def jamliquor_models(self):
+        return ("mean",)
+
+    @hookimpl
+    def jamliquor_predict(self, model, features):
+        time.sleep(0.002)
+        return [-1.0]  # "old"
+
+
+def test_swap_under_concurrency_drops_nothing(example_installed) -> None:
+    """`PluginHost.swap` (the public API) under 8 threads calling the hook: calls in flight finish
+    on the old implementation, later calls use the new one, none fails or is lost."""
     host = PluginHost(allow=[])
-    host.register_object("old", Executor("old", delay=0.002))
+    host.register_object("old", SlowMean())
     results: list[tuple[float, float, str]] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
@@ -177,26 +189,19 @@ def test_swap_under_concurrency_drops_nothing() -> None:
         while not stop.is_set():
             start = time.perf_counter()
             try:
-                tag, _ = host.require("execute", "test", request=None)
+                out = host.call("predict", model="mean", features=[2.0, 4.0])
             except BaseException as exc:  # nothing may fail during the swap
                 errors.append(exc)
                 return
             with lock:
-                results.append((start, time.perf_counter(), tag))
+                results.append((start, time.perf_counter(), "old" if out == [-1.0] else "new" if out == [3.0] else repr(out)))
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for t in threads:
         t.start()
     time.sleep(0.05)
-
-    class New(Executor):
-        pass
-
     swap_at = time.perf_counter()
-    with host._lock:  # swap() equivalent for in-process objects
-        objects = {k: v for k, v in host._objects.items() if k != "old"}
-        objects["new"] = (New("new"), host._objects["old"][1])
-        host._publish(objects)
+    host.swap("old", "example")
     swapped_at = time.perf_counter()
     time.sleep(0.05)
     stop.set()
@@ -206,6 +211,7 @@ def test_swap_under_concurrency_drops_nothing() -> None:
     assert {tag for *_, tag in results} == {"old", "new"}
     assert all(tag == "new" for start, _, tag in results if start > swapped_at)
     assert all(tag == "old" for _, end, tag in results if end < swap_at)
+    assert "old" not in [p.name for p in host.plugins()]
 
 
 def test_swap_api_between_entry_points(example_installed) -> None:

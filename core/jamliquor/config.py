@@ -7,6 +7,7 @@ The file is `$JAMLIQUOR_CONFIG`, else `./jamliquor.toml`, else none (defaults wo
     plugins = ["polkavm"]          # JAMLIQUOR_PLUGINS="polkavm,pqc"; absent = every installed plugin
     ring_srs = "/path/zcash-srs-2-11-uncompressed.bin"   # JAM_RING_SRS
     store_keep = 32                # JAMLIQUOR_STORE_KEEP
+    pvm_backend = "auto"           # JAMLIQUOR_PVM_BACKEND: auto (compiled where built) | compiled | python
     device_profile = "edge"        # JAMLIQUOR_DEVICE_PROFILE: edge | desktop | server
     author_budget = { bytes = 524288, items = 2048, gas = 10000000 }
                                    # JAMLIQUOR_AUTHOR_BUDGET="bytes=524288,items=2048,gas=10000000";
@@ -59,6 +60,15 @@ def _positive_int(v: Any) -> int:
     return n
 
 
+PVM_BACKENDS = ("auto", "compiled", "python")
+
+
+def _pvm_backend(v: Any) -> str:
+    if v not in PVM_BACKENDS:
+        raise ConfigError(f"pvm_backend must be one of {', '.join(PVM_BACKENDS)}, got {v!r}")
+    return v
+
+
 def _profile(v: Any) -> str:
     if v not in DEVICE_PROFILES:
         raise ConfigError(f"device_profile must be one of {', '.join(DEVICE_PROFILES)}, got {v!r}")
@@ -90,6 +100,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "plugins": ("JAMLIQUOR_PLUGINS", _plugins, None),
     "ring_srs": ("JAM_RING_SRS", _path, None),
     "store_keep": ("JAMLIQUOR_STORE_KEEP", _positive_int, 32),
+    "pvm_backend": ("JAMLIQUOR_PVM_BACKEND", _pvm_backend, "auto"),
     "device_profile": ("JAMLIQUOR_DEVICE_PROFILE", _profile, "edge"),
     "author_budget": ("JAMLIQUOR_AUTHOR_BUDGET", _budget, None),
 }
@@ -102,6 +113,7 @@ class Config:
     plugins: tuple[str, ...] | None
     ring_srs: Path | None
     store_keep: int
+    pvm_backend: str = "auto"
     device_profile: str = "edge"
     author_budget: dict[str, int] | None = None  # overrides of the profile's budget
     file: Path | None = None

@@ -24,6 +24,7 @@ import pluggy
 
 if TYPE_CHECKING:  # types only; the kernel never imports a plugin
     from .author import AuthoredBlock, ExtrinsicPools
+    from .config import Config
     from .execution import ExecuteRequest, ExecuteResult
     from .keys import Keyring
     from .profiles import AuthorBudget
@@ -108,6 +109,20 @@ def jamliquor_models() -> Sequence[str]:
     """The model names a plugin can ``predict`` with (collected from all plugins)."""
 
 
+@hookspec
+def jamliquor_configure(config: Config) -> None:
+    """Apply the node's configuration: called when the process-wide host is created and again
+    whenever the node reloads its configuration (so a setting can change on a running node).
+    A plugin reads the keys it owns (e.g. ``pvm_backend`` for ``jamliquor-polkavm``) and
+    ignores the rest; a call already in flight finishes with the old setting."""
+
+
+@hookspec
+def jamliquor_status() -> str | None:
+    """A short, current status line for ``jamliquor plugins list`` (e.g. ``pvm backend:
+    compiled``), or ``None``. The host asks each plugin separately (``PluginHost.status``)."""
+
+
 VRF_SEPARATOR = b"\x00\xffjamliquor-aux\xff\x00"
 
 
@@ -120,4 +135,5 @@ def split_vrf_message(message: bytes) -> tuple[bytes, bytes]:
     return vrf_input, aux if sep else b""
 
 
-HOOKS = ("import_block", "author_block", "execute", "sign", "verify", "signature_schemes", "predict", "models")
+HOOKS = ("import_block", "author_block", "execute", "sign", "verify", "signature_schemes", "predict", "models",
+         "configure", "status")
