@@ -3,8 +3,8 @@
 For each slot the validator holding its sealing key authors a block through the `author_block`
 hook and the chain advances by importing it through the `import_block` hook (one shared state);
 the two posterior roots must agree. Validators make their Safrole tickets when a contest opens
-(ids at once; a ring proof when a block first takes the ticket) and one of them provides the
-preimages the genesis service solicits, one per slot from slot 2. The chain is written in the
+(ids at once; a ring proof when a block first takes the ticket), and the preimages the genesis
+service solicits arrive in the shared pool one per slot from slot 2, as RPC submissions would. The chain is written in the
 official trace layout (`genesis.bin`, then `00000001.bin`… each a TraceStep of pre_state, block,
 post_state; `traces/schema.asn`), with the JIP-4 `chainspec.json` and `authoring.jsonl` (one
 authoring log per block).
