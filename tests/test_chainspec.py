@@ -137,3 +137,24 @@ def test_chainspec_cli(tmp_path: Path) -> None:
     assert runner.invoke(app, ["chainspec", "new", "--validators", "7", "--out", str(out)]).exit_code == 2
     (tmp_path / "junk.json").write_text("{")
     assert runner.invoke(app, ["chainspec", "show", str(tmp_path / "junk.json")]).exit_code == 2
+
+
+def test_authoring_commands_fail_in_one_line(tmp_path: Path) -> None:
+    """keys / chainspec / devchain errors, run as a user would: one `error:` line, exit 2."""
+    import subprocess
+    import sys
+
+    jamliquor = Path(sys.executable).parent / "jamliquor"
+    (tmp_path / "broken.json").write_text("{")
+    cases = [
+        (["chainspec", "show", str(tmp_path / "missing.json")], "no such file"),
+        (["devchain", "--chainspec", str(tmp_path / "broken.json"), "--slots", "1", "--out", str(tmp_path / "o")], "not JSON"),
+        (["devchain", "--slots", "1", "--out", str(tmp_path / "o"), "--validators", "9"], "at most 6"),
+        (["keys", "derive", "--seed", "0011"], "32 bytes"),
+        (["keys", "show", str(tmp_path / "missing.key")], "no such file"),
+        (["fuzz-target", "--socket", str(tmp_path / "s"), "--chainspec", str(tmp_path / "broken.json")], "not JSON"),
+    ]
+    for args, words in cases:
+        result = subprocess.run([str(jamliquor), *args], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], (args, result.stderr)
