@@ -73,8 +73,11 @@ def _prepare(out: Path) -> None:
 
 
 def run_devchain(chainspec: ChainspecFile, keyring: Keyring, slots: int, out: Path, budget: AuthorBudget | None = None,
-                 host: PluginHost | None = None, on_block: Callable[[int, AuthoredBlock | None], None] | None = None) -> DevchainSummary:
-    """Author and import `slots` slots after the genesis of `chainspec` with `keyring`, writing the trace to `out`."""
+                 host: PluginHost | None = None, on_block: Callable[[int, AuthoredBlock | None], None] | None = None,
+                 eager_tickets: bool = False) -> DevchainSummary:
+    """Author and import `slots` slots after the genesis of `chainspec` with `keyring`, writing the
+    trace to `out`. With `eager_tickets` every validator proves all N of its tickets when a contest
+    opens, as in a network; by default only the tickets blocks take are proved (same chain, less work)."""
     host = host or default_host()
     spec = chainspec.spec
     _prepare(out)
@@ -93,7 +96,7 @@ def run_devchain(chainspec: ChainspecFile, keyring: Keyring, slots: int, out: Pa
         for slot in range(first, first + slots):
             if contest != (current := contest_of_state(state)):  # a contest opened: every validator makes its tickets
                 contest = current
-                pools.tickets.add_own(contest, keyring)
+                pools.tickets.add_own(contest, keyring, prove_now=eager_tickets)
             if offers and slot >= 2:
                 pools.preimages.submit(0, offers.pop(0))
             authored = host.call("author_block", state=state, slot=slot, keys=keyring, spec=spec, pools=pools, budget=budget)
