@@ -9,10 +9,10 @@ import attrs
 import pytest
 
 from jamliquor.author import (
-    ExtrinsicPools, TicketPool, TicketRejected, author_block, claim, contest_at, contest_of_state, prove_ticket,
+    ExtrinsicPools, PooledTicket, TicketPool, TicketRejected, author_block, claim, contest_at, contest_of_state, prove_ticket,
     seal_header,
 )
-from jamliquor.author.tickets import _Entry, select_tickets
+from jamliquor.author.tickets import select_tickets
 from jamliquor.author.log import AuthoringLog, BudgetMeter
 from jamliquor.block import BadEntropySource, BadSeal, extrinsic_hash, header_hash
 from jamliquor.chainspec import dev_genesis, dev_preimages
@@ -160,12 +160,21 @@ def test_ticket_pool_checks_peer_tickets(genesis: ChainState) -> None:
             pool.add(ctx.epoch, bad)
 
 
+def test_own_tickets_proved_at_once_verify_as_a_peer_would(genesis: ChainState) -> None:
+    ctx = contest_of_state(genesis)
+    own = TicketPool().add_own(ctx, Keyring(dev_keys(1)), prove_now=True)
+    assert len(own) == TINY.tickets_per_validator and all(entry.envelope is not None for _, entry in own)
+    peer = TicketPool()
+    peer.contest(ctx)
+    assert [peer.add(ctx.epoch, entry.get()) for _, entry in own] == [tid for tid, _ in own]
+
+
 def test_ticket_selection_keeps_only_tickets_entering_the_accumulator(genesis: ChainState) -> None:
     ctx = contest_of_state(genesis)
     pool = TicketPool()
     entries = pool.contest(ctx)
     for i in range(1, 30, 2):  # odd ids 1..29
-        entries[bytes([i]) * 32] = _Entry(0, TicketEnvelope(0, bytes(784)))
+        entries[bytes([i]) * 32] = PooledTicket(0, TicketEnvelope(0, bytes(784)))
     base = tuple(TicketBody(bytes([i]) * 32, 0) for i in range(0, 24, 2))  # a full accumulator: even ids 0..22
     log = AuthoringLog(1, 0, False, ROOMY)
     chosen = select_tickets(pool, ctx, base, 16, 12, BudgetMeter(ROOMY, log))
