@@ -159,7 +159,7 @@ def test_best_finalized_and_parent(view):
     run(scenario)
 
 
-def test_state_root_and_statistics(view):
+def test_state_root_beefy_root_and_statistics(view):
     async def scenario():
         async with running(view) as (client, _):
             for index in (0, 4, 8):
@@ -169,6 +169,11 @@ def test_state_root_and_statistics(view):
                 stats = await client.call("statistics", [b64(h)])
                 assert base64.b64decode(stats) == view.states[h].kv[STATISTICS_KEY]
             assert await client.call("stateRoot", [b64(bytes(32))]) is None
+            h8 = view.chain[8].header_hash
+            history = view.states[h8]["recent_blocks"].history
+            assert history[-1].header_hash == h8
+            assert await client.call("beefyRoot", [b64(h8)]) == b64(history[-1].beefy_root)
+            assert await client.call("beefyRoot", [b64(bytes(32))]) is None
             assert await client.call("statistics", [b64(bytes(32))]) is None
 
     run(scenario)
@@ -302,6 +307,7 @@ def test_json_rpc_framing(view):
             assert (await client.raw("[]"))["error"]["code"] == -32600
             missing = await client.error("noSuchMethod")
             assert missing["code"] == -32601 and "noSuchMethod" in missing["message"]
+            assert (await client.error("submitWorkPackage", [0, b64(b""), []]))["code"] == -32601  # no guarantor here
             # A notification (no id) gets no reply: the next message is the call's answer.
             await client.ws.send('{"jsonrpc": "2.0", "method": "bestBlock"}')
             assert await client.call("finalizedBlock") == ref(view, 0)

@@ -110,6 +110,18 @@ def statistics(view: ChainView, header_hash: bytes) -> str | None:
     return None if stats is None else b64(encode(stats, view.spec))
 
 
+def beefy_root(view: ChainView, header_hash: bytes) -> str | None:
+    """The block's BEEFY root: the accumulation-output belt's super-peak its own β_H entry
+    records in the posterior state (GP `eq:recenthistorydef`, recent_history.tex)."""
+    state = view.state(header_hash)
+    if state is None:
+        return None
+    for entry in reversed(state["recent_blocks"].history):
+        if entry.header_hash == header_hash:
+            return b64(entry.beefy_root)
+    return None
+
+
 # --------------------------------------------------------------------------- services
 
 
@@ -203,6 +215,7 @@ METHODS: dict[str, Method] = {
     "parent": Method(("Hash",), parent),
     "stateRoot": Method(("Hash",), state_root),
     "statistics": Method(("Hash",), statistics),
+    "beefyRoot": Method(("Hash",), beefy_root),
     "serviceData": Method(("Hash", "ServiceId"), service_data),
     "serviceValue": Method(("Hash", "ServiceId", "Blob"), service_value),
     "servicePreimage": Method(("Hash", "ServiceId", "Hash"), service_preimage),

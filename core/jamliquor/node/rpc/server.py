@@ -153,6 +153,7 @@ class _Connection:
                 self._on_message(message)
                 if self.closing is not None:
                     break
+                await asyncio.sleep(0)  # a client pipelining requests must not starve the node's tasks
         except ConnectionClosed:
             pass
         finally:
