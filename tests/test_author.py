@@ -14,7 +14,7 @@ from jamliquor.author import (
 )
 from jamliquor.author.tickets import select_tickets
 from jamliquor.author.log import AuthoringLog, BudgetMeter
-from jamliquor.block import BadEntropySource, BadSeal, extrinsic_hash, header_hash
+from jamliquor.block import BadEntropySource, BadParentStateRoot, BadSeal, extrinsic_hash, header_hash
 from jamliquor.chainspec import dev_genesis, dev_preimages
 from jamliquor.crypto import bandersnatch
 from jamliquor.importer import import_block
@@ -24,7 +24,7 @@ from jamliquor.seal import X_ENTROPY
 from jamliquor.spec import TINY
 from jamliquor.state import ChainState
 from jamliquor.state.keys import component_key
-from jamliquor.stf.safrole import BadTicketProof
+from jamliquor.stf.safrole import BadTicketProof, UnexpectedTicket
 from jamliquor.codec import encode
 from jamliquor.types import AvailAssurance, Judgement, Preimage, TicketBody, TicketEnvelope, Verdict
 from jamliquor.vectors.traces import load_step, step_files
@@ -106,6 +106,24 @@ def test_tampered_ticket_is_rejected(ticketed_block) -> None:
         header = _reseal(state, 2, attrs.evolve(block.header, extrinsic_hash=extrinsic_hash(extrinsic, TINY)))
         with pytest.raises(BadTicketProof):
             import_block(state, attrs.evolve(block, header=header, extrinsic=extrinsic))
+
+
+def test_wrong_parent_state_root_is_rejected(ticketed_block) -> None:
+    """GP header.tex: H_R is the prior state's root (eq. 5.8)."""
+    state, authored = ticketed_block
+    header = _reseal(state, 2, attrs.evolve(authored.block.header, parent_state_root=bytes(32)))
+    with pytest.raises(BadParentStateRoot):
+        import_block(state, attrs.evolve(authored.block, header=header))
+
+
+def test_more_tickets_than_the_block_limit_are_rejected(ticketed_block) -> None:
+    """`eq:enforceticketlimit`: at most K tickets per block in the submission period."""
+    state, authored = ticketed_block
+    block = authored.block
+    extrinsic = attrs.evolve(block.extrinsic, tickets=(*block.extrinsic.tickets, block.extrinsic.tickets[-1]))
+    header = _reseal(state, 2, attrs.evolve(block.header, extrinsic_hash=extrinsic_hash(extrinsic, TINY)))
+    with pytest.raises(UnexpectedTicket, match="at most 3"):
+        import_block(state, attrs.evolve(block, header=header, extrinsic=extrinsic))
 
 
 def test_budget_limits_what_is_included(genesis: ChainState) -> None:
