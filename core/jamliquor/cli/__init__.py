@@ -17,7 +17,7 @@ from typer.exceptions import TyperException
 
 from .. import GP_VERSION, __version__
 from ..config import ConfigError, load_config
-from . import bench, chainspec, conformance, devchain, extensions, fuzz, keys, plugins, trace_import
+from . import bench, chainspec, conformance, devchain, extensions, fuzz, keys, plugins, rpc, trace_import
 from .errors import report
 
 
@@ -88,6 +88,7 @@ app.command("import")(trace_import.import_trace)
 app.command("fuzz-target")(fuzz.fuzz_target)
 app.command("bench")(bench.bench)
 app.command("devchain")(devchain.devchain)
+app.command("rpc-call")(rpc.rpc_call)
 app.add_typer(plugins.app, name="plugins")
 app.add_typer(keys.app, name="keys")
 app.add_typer(chainspec.app, name="chainspec")
