@@ -54,6 +54,7 @@ class Verified:
     view: SealingView
     ticketed: bool
     weight: int
+    parent_slot: int  # the slot of the block whose posterior state this header's H_R commits
 
 
 @struct
@@ -65,6 +66,7 @@ class Checkpoint:
     view: SealingView = field(SealingView)
     ticketed: bool = field(BOOL)
     weight: int = field(U32)
+    parent_slot: int = field(U32)
 
 
 @attrs.define
@@ -86,9 +88,10 @@ class LightChain:
         self.stats = Stats()
         state = chainspec.state()
         view = view_of_components({n: state[n] for n in ("safrole", "timeslot", "entropy", "current_validators", "disputes")})
-        self.genesis = Verified(chainspec.genesis_hash(), chainspec.genesis_header, view, False, 0)
+        self.genesis = Verified(chainspec.genesis_hash(), chainspec.genesis_header, view, False, 0, view.slot)
         self.records: dict[bytes, Verified] = {self.genesis.hash: self.genesis}
         self.best = self.genesis
+        self.on_best: list[Callable[[Verified], None]] = []  # told of every new best head
 
     # ------------------------------------------------------------------ proved state
 
@@ -155,7 +158,7 @@ class LightChain:
         ctx = seal_context(view, header.slot, spec)
         entropy_output, ticketed = check_header(header, parent.hash, view, ctx, spec)
         # The seal is valid: N's prior-state root commits the state after H; prove what the rest needs.
-        anchor = Verified(h, header, view, ticketed, parent.weight + ticketed)
+        anchor = Verified(h, header, view, ticketed, parent.weight + ticketed, parent.header.slot)
         proved = await self.components(peer, anchor, proved_components(view, header, spec))
         view = reconcile(view, proved)
         queued = tuple(proved["queued_validators"]) if "queued_validators" in proved else None
@@ -167,6 +170,8 @@ class LightChain:
         self.stats.headers += 1
         if (verified.weight, verified.header.slot) > (self.best.weight, self.best.header.slot):
             self.best = verified
+            for listener in self.on_best:
+                listener(verified)
         if len(self.records) > self.keep:  # forget the oldest (never genesis or the best head)
             for old in sorted(self.records.values(), key=lambda r: r.header.slot)[: len(self.records) - self.keep]:
                 if old is not self.genesis and old is not self.best:
@@ -222,7 +227,7 @@ class LightChain:
         """Write the best head as the data dir's checkpoint (atomically replaced)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         b = self.best
-        blob = encode(Checkpoint(self.genesis.hash, b.header, b.view, b.ticketed, b.weight), self.spec)
+        blob = encode(Checkpoint(self.genesis.hash, b.header, b.view, b.ticketed, b.weight, b.parent_slot), self.spec)
         tmp = data_dir / (CHECKPOINT_FILE + ".tmp")
         tmp.write_bytes(blob)
         tmp.replace(data_dir / CHECKPOINT_FILE)
@@ -238,7 +243,7 @@ class LightChain:
             raise LightError(f"{path}: not a light-client checkpoint for this chainspec: {exc}") from exc
         if cp.genesis != self.genesis.hash:
             raise LightError(f"{path}: checkpoint of another chain (genesis {cp.genesis.hex()})")
-        record = Verified(header_hash(cp.header, self.spec), cp.header, cp.view, cp.ticketed, cp.weight)
+        record = Verified(header_hash(cp.header, self.spec), cp.header, cp.view, cp.ticketed, cp.weight, cp.parent_slot)
         self.records[record.hash] = record
         self.best = record
         return True

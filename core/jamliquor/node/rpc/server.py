@@ -7,14 +7,21 @@ into notifications. Everything a client can make the server hold is bounded (`Rp
 message size, frames buffered, connections, subscriptions per connection, batch length, and
 bytes queued for a client that does not read (it is disconnected instead); every network wait
 has a timeout. The server reads only through `ChainView`.
+
+The method and subscription tables default to the full node's (`methods.METHODS`,
+`subscriptions.TOPICS`); another view may serve a subset or its own answers (the light client
+serves proved ones). A method may answer with an awaitable (a proof to fetch first): the
+connection then awaits it before reading its next request, so replies keep their order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import http
+import inspect
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -26,8 +33,8 @@ from websockets.http11 import Response as HttpResponse
 from ...errors import JamLiquorError
 from ..view import ChainEvent, ChainView
 from . import jsonrpc as J
-from .methods import METHODS
-from .subscriptions import TOPICS, UNSUBSCRIBE, Subscription, Unavailable
+from .methods import METHODS, Method
+from .subscriptions import TOPICS, UNSUBSCRIBE, Subscription, Topic, Unavailable
 
 log = logging.getLogger("jamliquor.rpc")
 
@@ -56,9 +63,12 @@ class RpcLimits:
 class RpcServer:
     """A listening JIP-2 server over `view`. `close()` then `await wait_closed()` (or `async with`)."""
 
-    def __init__(self, view: ChainView, limits: RpcLimits | None = None) -> None:
+    def __init__(self, view: ChainView, limits: RpcLimits | None = None, methods: dict[str, Method] | None = None,
+                 topics: dict[str, Callable[[list[Any]], Topic]] | None = None) -> None:
         self.view = view
         self.limits = limits or RpcLimits()
+        self.methods = METHODS if methods is None else methods
+        self.topics = TOPICS if topics is None else topics
         self.connections: set[_Connection] = set()
         self._server: Server | None = None
 
@@ -117,7 +127,7 @@ class RpcServer:
         if len(self.connections) >= self.limits.max_connections:  # handshakes that raced past _admit
             await ws.close(TRY_AGAIN_LATER, "too many RPC connections")
             return
-        connection = _Connection(self.view, self.limits, ws)
+        connection = _Connection(self.view, self.limits, ws, self.methods, self.topics)
         self.connections.add(connection)
         log.debug("RPC client connected: %s", ws.remote_address)
         try:
@@ -127,18 +137,23 @@ class RpcServer:
             log.debug("RPC client gone: %s", ws.remote_address)
 
 
-async def serve_rpc(view: ChainView, host: str = "127.0.0.1", port: int = DEFAULT_PORT, limits: RpcLimits | None = None) -> RpcServer:
+async def serve_rpc(view: ChainView, host: str = "127.0.0.1", port: int = DEFAULT_PORT, limits: RpcLimits | None = None,
+                    methods: dict[str, Method] | None = None, topics: dict[str, Callable[[list[Any]], Topic]] | None = None) -> RpcServer:
     """Start serving JIP-2 over WebSocket at ws://host:port; the caller closes the returned server."""
-    return await RpcServer(view, limits).start(host, port)
+    return await RpcServer(view, limits, methods, topics).start(host, port)
 
 
 class _Connection:
     """One client: its subscriptions and its queue of outgoing messages."""
 
-    def __init__(self, view: ChainView, limits: RpcLimits, ws: ServerConnection) -> None:
+    def __init__(self, view: ChainView, limits: RpcLimits, ws: ServerConnection, methods: dict[str, Method],
+                 topics: dict[str, Callable[[list[Any]], Topic]]) -> None:
         self.view = view
         self.limits = limits
         self.ws = ws
+        self.methods = methods
+        self.topics = topics
+        self.unsubscribe = {name: topic for name, topic in UNSUBSCRIBE.items() if topic in topics}
         self.subscriptions: dict[int, tuple[Subscription, asyncio.Queue[ChainEvent], asyncio.Task[None]]] = {}
         self.next_id = 1
         self.outbox: deque[str] = deque()
@@ -150,7 +165,7 @@ class _Connection:
         writer = asyncio.create_task(self._write())
         try:
             async for message in self.ws:
-                self._on_message(message)
+                await self._on_message(message)
                 if self.closing is not None:
                     break
                 await asyncio.sleep(0)  # a client pipelining requests must not starve the node's tasks
@@ -202,7 +217,7 @@ class _Connection:
 
     # ------------------------------------------------------------------ requests
 
-    def _on_message(self, message: str | bytes) -> None:
+    async def _on_message(self, message: str | bytes) -> None:
         try:
             entries, batch = J.parse_message(message)
         except J.RpcError as exc:
@@ -214,7 +229,7 @@ class _Connection:
         responses: list[dict[str, Any]] = []
         notifications: list[dict[str, Any]] = []  # a subscription's first value follows its id
         for entry in entries:
-            response = self._answer(entry, notifications)
+            response = await self._answer(entry, notifications)
             if response is not None:
                 responses.append(response)
         if responses:
@@ -222,13 +237,16 @@ class _Connection:
         for document in notifications:
             self._send(document)
 
-    def _answer(self, entry: Any, notifications: list[dict[str, Any]]) -> dict[str, Any] | None:
+    async def _answer(self, entry: Any, notifications: list[dict[str, Any]]) -> dict[str, Any] | None:
         try:
             request = J.parse_request(entry)
         except J.RpcError as exc:
             return J.error(exc.request_id, exc)
         try:
-            response = J.result(request.id, self._call(request, notifications))
+            result = self._call(request, notifications)
+            if inspect.isawaitable(result):
+                result = await result
+            response = J.result(request.id, result)
         except J.RpcError as exc:
             response = J.error(request.id, exc)
         except JamLiquorError as exc:  # typed, explainable (e.g. a malformed stored state)
@@ -240,19 +258,19 @@ class _Connection:
         return None if request.notification else response
 
     def _call(self, request: J.Request, notifications: list[dict[str, Any]]) -> Any:
-        method = METHODS.get(request.method)
+        method = self.methods.get(request.method)
         if method is not None:
             return method(self.view, request.params)
-        if request.method in TOPICS:
+        if request.method in self.topics:
             return self._subscribe(request, notifications)
-        if request.method in UNSUBSCRIBE:
+        if request.method in self.unsubscribe:
             return self._unsubscribe(request)
         raise J.RpcError(J.METHOD_NOT_FOUND, f"method not found: {request.method[:80]}")
 
     # ------------------------------------------------------------------ subscriptions
 
     def _subscribe(self, request: J.Request, notifications: list[dict[str, Any]]) -> int:
-        topic = TOPICS[request.method](request.params)
+        topic = self.topics[request.method](request.params)
         if len(self.subscriptions) >= self.limits.max_subscriptions:
             raise J.RpcError(J.SUBSCRIPTION_LIMIT, f"this connection already holds {self.limits.max_subscriptions} subscriptions")
         sub = Subscription(self.next_id, topic)
@@ -277,7 +295,7 @@ class _Connection:
         if len(request.params) != 1 or isinstance(request.params[0], bool) or not isinstance(request.params[0], int):
             raise J.invalid_params("expected 1 argument (the subscription id, a number)")
         entry = self.subscriptions.get(request.params[0])
-        if entry is None or entry[0].topic.method != UNSUBSCRIBE[request.method]:
+        if entry is None or entry[0].topic.method != self.unsubscribe[request.method]:
             return False
         self._drop(request.params[0])
         return True
