@@ -21,7 +21,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import JamLiquorError
-from .hookspecs import HOOKS, PROJECT
+from .hookspecs import HOOK_DEFAULTS, HOOKS, PROJECT
 
 ENTRY_POINT_GROUP = "jamliquor"
 
@@ -211,6 +211,8 @@ class PluginHost:
         """Call hook `hook` (name without the `jamliquor_` prefix) on the current snapshot."""
         if hook not in HOOKS:
             raise PluginError(f"unknown hook {hook!r}; hooks: {', '.join(HOOKS)}")
+        for key, value in HOOK_DEFAULTS.get(hook, {}).items():
+            kwargs.setdefault(key, value)
         snapshot = self._snapshot  # one read: the whole call runs on this set of plugins
         return getattr(snapshot.manager.hook, f"{PROJECT}_{hook}")(**kwargs)
 
@@ -225,8 +227,22 @@ class PluginHost:
     def signature_schemes(self) -> list[str]:
         return sorted({s for schemes in self.call("signature_schemes") for s in schemes})
 
+    def kem_schemes(self) -> list[str]:
+        return sorted({s for schemes in self.call("kem_schemes") for s in schemes})
+
     def models(self) -> list[str]:
         return sorted({m for models in self.call("models") for m in models})
+
+    def describe(self, name: str) -> str:
+        """The loaded plugin's own one-line status (its `describe` hook), or "" if it has none."""
+        entry = self._objects.get(name)
+        impl = getattr(entry[0], f"{PROJECT}_describe", None) if entry else None
+        if impl is None:
+            return ""
+        try:
+            return str(impl())
+        except Exception as exc:  # a status line must never break a listing
+            return f"describe failed: {type(exc).__name__}: {exc}"
 
 
 _default: PluginHost | None = None
