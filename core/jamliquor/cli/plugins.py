@@ -59,6 +59,12 @@ def list_plugins(config: Optional[Path] = ConfigOption) -> None:
     widths = [max(len(r[i]) for r in rows + [("NAME", "DISTRIBUTION", "VERSION", "HOOKS", "STATUS")]) for i in range(4)]
     for row in [("NAME", "DISTRIBUTION", "VERSION", "HOOKS", "STATUS"), *rows]:
         typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[4])
+    typer.echo(f"signature schemes: {', '.join(host.signature_schemes()) or 'none'}")
+    typer.echo(f"KEM schemes: {', '.join(host.kem_schemes()) or 'none'}")
+    for info in host.plugins():
+        detail = host.describe(info.name)
+        if detail:
+            typer.echo(f"{info.name}: {detail}")
 
 
 @app.command()
