@@ -12,8 +12,7 @@ import pytest
 from jamliquor.crypto import schemes
 from jamliquor.plugins import PluginHost
 
-XMSS = "xmss-sha2_10_256"
-PQC_VECTORS = Path(__file__).resolve().parents[3].parent / "shared" / "pqc-vectors"
+from pqc_testdata import XMSS
 
 
 @pytest.fixture(scope="session")
