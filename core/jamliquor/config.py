@@ -7,6 +7,7 @@ The file is `$JAMLIQUOR_CONFIG`, else `./jamliquor.toml`, else none (defaults wo
     plugins = ["polkavm"]          # JAMLIQUOR_PLUGINS="polkavm,pqc"; absent = every installed plugin
     ring_srs = "/path/zcash-srs-2-11-uncompressed.bin"   # JAM_RING_SRS
     store_keep = 32                # JAMLIQUOR_STORE_KEEP
+    trusted_plugin_keys = ["ml-dsa-65:1a2b…", "/etc/jamliquor/release.pub"]   # JAMLIQUOR_TRUSTED_PLUGIN_KEYS
 
 A new key is one line in `KEYS`.
 """
@@ -21,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from .crypto.keyfile import KeyFileError, public_key_arg
 from .errors import JamLiquorError
 from .spec import SPECS
 
@@ -54,6 +56,20 @@ def _positive_int(v: Any) -> int:
     return n
 
 
+def _trusted_keys(v: Any) -> tuple[tuple[str, bytes], ...]:
+    """`SCHEME:HEX` public keys (or paths of files holding one), as in `jamliquor pqc keygen`'s
+    KEY.pub; with any set, plugin wheels must carry a valid signature by one of them."""
+    if v is None:
+        return ()
+    items = v.split(",") if isinstance(v, str) else v
+    if not isinstance(items, (list, tuple)) or not all(isinstance(x, str) for x in items):
+        raise ConfigError(f"trusted_plugin_keys must be a list of SCHEME:HEX strings, got {v!r}")
+    try:
+        return tuple(public_key_arg(x.strip()) for x in items if x.strip())
+    except (KeyFileError, OSError) as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _path(v: Any) -> Path | None:
     return None if v in (None, "") else Path(str(v)).expanduser()
 
@@ -65,6 +81,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "plugins": ("JAMLIQUOR_PLUGINS", _plugins, None),
     "ring_srs": ("JAM_RING_SRS", _path, None),
     "store_keep": ("JAMLIQUOR_STORE_KEEP", _positive_int, 32),
+    "trusted_plugin_keys": ("JAMLIQUOR_TRUSTED_PLUGIN_KEYS", _trusted_keys, ()),
 }
 
 
@@ -75,6 +92,7 @@ class Config:
     plugins: tuple[str, ...] | None
     ring_srs: Path | None
     store_keep: int
+    trusted_plugin_keys: tuple[tuple[str, bytes], ...] = ()
     file: Path | None = None
 
 

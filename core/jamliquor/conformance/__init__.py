@@ -8,6 +8,10 @@ which yields one `CaseResult` per case found under PATH (any directory in the of
 test-vector layout). `spec` is the chain spec forced by the user, or None to let the suite
 infer it from the path (see `jamliquor.spec.spec_of_path`). Every suite shares one output
 contract: a line per failing case naming the first difference, then `N passed, M failed`.
+A suite that cannot run some cases (the implementation's interface cannot express them) yields
+one `CaseResult` per such group with `skipped` saying why and `count` cases: a `SKIP` line
+each, and `, K skipped` on the closing line. A suite whose prerequisites are missing raises
+`ConformanceError` from `run` itself, before yielding anything.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ from . import suites as _suites_pkg
 class CaseResult:
     name: str
     error: str | None = None  # None: passed; otherwise why it failed (first differing field)
+    skipped: str | None = None  # not run, and why (then `count` cases were not run)
+    count: int = 1
 
     @property
     def passed(self) -> bool:
-        return self.error is None
+        return self.error is None and self.skipped is None
 
 
 class ConformanceError(JamLiquorError):
@@ -57,11 +63,14 @@ def run_suite(
     path = Path(path)
     if not path.exists():
         raise ConformanceError(f"path does not exist: {path}")
-    passed = failed = 0
+    passed = failed = skipped = 0
     results: Iterable[CaseResult] = suite.run(path, spec)
     try:
         for result in results:
-            if result.passed:
+            if result.skipped is not None:
+                skipped += result.count
+                emit(f"SKIP {result.name}: {result.skipped}")
+            elif result.passed:
                 passed += 1
             else:
                 failed += 1
@@ -70,7 +79,7 @@ def run_suite(
         failed += 1
         emit(f"FAIL <suite {name}>: {type(exc).__name__}: {exc}")
         emit(traceback.format_exc().rstrip())
-    emit(f"{passed} passed, {failed} failed")
+    emit(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return passed, failed
 
 
