@@ -101,6 +101,25 @@ def activate(unpacked: Unpacked) -> None:
     importlib.invalidate_caches()
 
 
+def retire_others(unpacked: Unpacked) -> None:
+    """Remove the store's other versions of this distribution (the update replaced them)."""
+    name = unpacked.distribution.metadata["Name"]
+    store = unpacked.directory.parent
+    for wheel in store.glob("*.whl"):
+        if wheel.name == unpacked.wheel.name:
+            continue
+        try:
+            other = metadata.Distribution.at(_dist_info(next(store.glob(f"{wheel.stem}-*"))))
+        except (StopIteration, WheelError):
+            continue
+        if other.metadata["Name"] == name:
+            for path in [wheel, signature_path(wheel), *store.glob(f"{wheel.stem}-*")]:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+
+
 def accept(host: Any, wheel: Path, store: Path, trusted: Sequence[tuple[str, bytes]]) -> Unpacked:
     """Check `wheel` (if `trusted` is non-empty) and unpack it into `store`; nothing changes on refusal."""
     if trusted:

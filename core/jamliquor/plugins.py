@@ -240,6 +240,7 @@ class PluginHost:
                 raise PluginError(f"plugin {name!r} is already loaded; swap it for the wheel instead")
             name, obj, info = self._wheel_plugin(unpacked)
             self._publish({**self._objects, name: (obj, info)})
+            plugin_store.retire_others(unpacked)
             return info
 
     def unload(self, name: str) -> None:
@@ -264,6 +265,8 @@ class PluginHost:
             objects = {k: v for k, v in self._objects.items() if k != old}
             objects[new] = (obj, info)
             self._publish(objects)
+            if unpacked is not None:
+                plugin_store.retire_others(unpacked)
             return info
 
     def register_object(self, name: str, obj: Any, distribution: str = "<runtime>", version: str = "0") -> PluginInfo:

@@ -8,6 +8,7 @@ and `keys seal --to` reads, so `$(cat KEY.pub)` can be pasted where a public key
 from __future__ import annotations
 
 import os
+import string
 from pathlib import Path
 
 from ..errors import JamLiquorError
@@ -37,10 +38,10 @@ def read_key(path: Path) -> tuple[str, bytes]:
 
 def public_key_arg(value: str) -> tuple[str, bytes]:
     """A public key given as a `SCHEME:HEX` line or as the path of a file holding one."""
-    path = Path(value)
-    if path.exists():
-        return read_key(path)
-    return parse_key(value, "public key")
+    _, sep, rest = value.strip().partition(":")
+    if sep and rest and all(c in string.hexdigits for c in rest):
+        return parse_key(value, "public key")
+    return read_key(Path(value))
 
 
 def write_keypair(path: Path, scheme: str, public: bytes, secret: bytes) -> Path:
