@@ -81,7 +81,10 @@ def unseal(sealed: bytes, scheme: str, secret: bytes, host: PluginHost | None = 
     sealed_scheme, ciphertext, header, nonce, body = parse(sealed)
     if sealed_scheme != scheme:
         raise SealingError(f"the file is sealed with {sealed_scheme}, the key given is {scheme}")
-    shared = schemes.kem_decapsulate(scheme, secret, ciphertext, host=host)
+    try:
+        shared = schemes.kem_decapsulate(scheme, secret, ciphertext, host=host)
+    except schemes.SchemeInputError as exc:
+        raise SealingError(f"cannot unseal: {exc}") from None
     try:
         return ChaCha20Poly1305(_key(shared, scheme)).decrypt(nonce, body, header)
     except InvalidTag:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,7 +23,10 @@ _BOTAN = {"xmss_keygen_reference.vec": xmss_kat.botan_keygen, "xmss_sig.vec": xm
 
 
 def _files(path: Path, pattern: str) -> list[Path]:
-    return [path] if path.is_file() and path.match(pattern) else sorted(path.rglob(pattern)) if path.is_dir() else []
+    """Files matching `pattern` at or under `path` (following directory symlinks)."""
+    if path.is_file():
+        return [path] if path.match(pattern) else []
+    return sorted(Path(d) / f for d, _, names in os.walk(path, followlinks=True) for f in names if Path(f).match(pattern))
 
 
 def jobs(host: PluginHost, path: Path) -> list[Job]:
