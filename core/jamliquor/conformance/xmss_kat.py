@@ -50,8 +50,8 @@ def _too_tall(scheme: str) -> str | None:
     _, height, tree_height = shape(scheme)
     if tree_height <= max_height():
         return None
-    cost = "hours in Python" if tree_height >= 20 else "minutes each (see the README)"
-    return f"key generation and signing need the whole 2^{tree_height}-leaf tree ({cost}); above {MAX_HEIGHT_ENV}={max_height()}"
+    cost = "hours in Python" if tree_height >= 20 else "minutes each, see the README"
+    return f"key generation and signing need a whole 2^{tree_height}-leaf tree ({cost}); above {MAX_HEIGHT_ENV}={max_height()}"
 
 
 def _parse_rsp(path: Path) -> dict[str, str]:

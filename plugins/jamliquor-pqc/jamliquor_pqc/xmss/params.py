@@ -81,5 +81,22 @@ _SETS = [
     ("shake256_10_192", 0x13, "shake256", 24, 10), ("shake256_16_192", 0x14, "shake256", 24, 16), ("shake256_20_192", 0x15, "shake256", 24, 20),
 ]
 
-PARAMS: dict[str, Params] = {p.name: p for p in (_xmss(*row) for row in _SETS)}
-BY_OID: dict[int, Params] = {p.oid: p for p in PARAMS.values()}
+_MT_SHAPES = [(20, 2), (20, 4), (40, 2), (40, 4), (40, 8), (60, 3), (60, 6), (60, 12)]
+_MT_FAMILIES = [  # RFC 8391 §5.4 (OIDs 0x01–0x20), SP 800-208 §5.4 (0x21–0x38), eight shapes each
+    ("sha2", "sha2", 32), ("sha2", "sha2", 64), ("shake", "shake128", 32), ("shake", "shake256", 64),
+    ("sha2", "sha2", 24), ("shake256", "shake256", 32), ("shake256", "shake256", 24),
+]
+
+
+def _xmssmt() -> list[Params]:
+    out = []
+    for family, (prefix, func, n) in enumerate(_MT_FAMILIES):
+        for k, (h, d) in enumerate(_MT_SHAPES):
+            out.append(Params(f"xmssmt-{prefix}_{h}/{d}_{8 * n}", 8 * family + k + 1, func, n, h, d, 4 if n == 24 else n))
+    return out
+
+
+XMSS_PARAMS: dict[str, Params] = {p.name: p for p in (_xmss(*row) for row in _SETS)}
+XMSSMT_PARAMS: dict[str, Params] = {p.name: p for p in _xmssmt()}
+PARAMS: dict[str, Params] = {**XMSS_PARAMS, **XMSSMT_PARAMS}
+BY_OID: dict[int, Params] = {p.oid: p for p in XMSS_PARAMS.values()}

@@ -13,6 +13,8 @@ caller's business: :mod:`.state` hands out each index at most once, crash-safely
 
 from __future__ import annotations
 
+import functools
+
 import attrs
 
 from . import tree as trees
@@ -87,11 +89,18 @@ def sign(key: SecretKey, index: int, message: bytes, top_levels: trees.Levels, w
         if layer == p.layers - 1:
             levels = top_levels
         else:
-            levels = trees.build(p, key.sk_seed, key.pub_seed, layer, tree_index, 0, workers)
+            levels = _lower_tree(p, key.sk_seed, key.pub_seed, layer, tree_index, workers)
         out.append(trees.auth_path(keyed, levels, layer, tree_index, leaf_index, key.sk_seed))
         node = levels[-1]
         idx = tree_index
     return b"".join(out)
+
+
+@functools.lru_cache(maxsize=8)
+def _lower_tree(params: Params, sk_seed: bytes, pub_seed: bytes, layer: int, tree: int, workers: int | None) -> trees.Levels:
+    """An XMSS^MT tree below the top layer; consecutive signatures share it, so keep a few
+    (at most 8 × 2^tree_height × n bytes: 512 KiB for tree height 10, n = 32)."""
+    return trees.build(params, sk_seed, pub_seed, layer, tree, 0, workers)
 
 
 def _prf_r(params: Params, sk_prf: bytes, index: int) -> bytes:

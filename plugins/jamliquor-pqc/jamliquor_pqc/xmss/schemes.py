@@ -1,10 +1,12 @@
-"""XMSS as hook schemes (`xmss-sha2_10_256`, … every RFC 8391 / SP 800-208 XMSS set).
+"""XMSS and XMSS^MT as hook schemes (`xmss-sha2_10_256`, `xmssmt-sha2_20/2_256`, … every
+RFC 8391 / SP 800-208 set).
 
 `sign` is stateful: the index comes from the key's :class:`.state.IndexStore` in
 ``<data_dir>/xmss`` (the kernel config's `data_dir`), never from the caller; the secret's own
 index field is only a floor (a key imported at index k never signs below k). Key generation
-builds the whole tree — seconds for h = 10, minutes for h = 16 (see the README), impractical
-for h = 20 in Python — and caches it there, so signing is a WOTS+ signature plus a lookup.
+builds the whole (top) tree — seconds for height 10, minutes for 16 (see the README),
+impractical for 20 in Python — and caches it there, so signing is a WOTS+ signature plus a
+lookup (XMSS^MT also keeps its current lower trees in memory).
 """
 
 from __future__ import annotations
