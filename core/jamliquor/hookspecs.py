@@ -99,17 +99,19 @@ def jamliquor_keygen(scheme: str, seed: bytes) -> tuple[bytes, bytes] | None:
     """Derive the key pair ``(public, secret)`` of signature ``scheme`` from ``seed``; ``None``
     if not offered.
 
-    Deterministic: the same seed gives the same pair. Seed sizes are the scheme's own: 32 bytes
-    for ``ed25519`` and ``bandersnatch`` (the kernel's), ξ (32 bytes) for ML-DSA (FIPS 204,
-    Algorithm 6), SK_SEED ‖ SK_PRF ‖ PUB_SEED (3n bytes) for XMSS. ``secret`` is what
-    ``sign`` takes; a wrong seed size raises :class:`jamliquor.crypto.schemes.SchemeInputError`.
+    Deterministic: the same seed gives the same pair; an empty seed asks for a fresh random one.
+    Seed sizes are the scheme's own: 32 bytes for ``ed25519`` and ``bandersnatch`` (the
+    kernel's), ξ (32 bytes) for ML-DSA (FIPS 204 Algorithm 6), SK_SEED ‖ SK_PRF ‖ PUB_SEED
+    (3n bytes) for XMSS. ``secret`` is what ``sign`` takes; a wrong seed size raises
+    :class:`jamliquor.crypto.schemes.SchemeInputError`.
     """
 
 
 @hookspec(firstresult=True)
 def jamliquor_kem_keygen(scheme: str, seed: bytes) -> tuple[bytes, bytes] | None:
-    """Derive the key pair ``(public, secret)`` of key-encapsulation ``scheme`` from ``seed``;
-    ``None`` if not offered (e.g. ML-KEM: seed = d ‖ z, 64 bytes, FIPS 203 Algorithm 16)."""
+    """Derive the key pair ``(public, secret)`` of key-encapsulation ``scheme`` from ``seed``
+    (empty: a fresh random pair); ``None`` if not offered. ML-KEM: seed = d ‖ z, 64 bytes
+    (FIPS 203 Algorithm 16); X-Wing: 32 bytes."""
 
 
 @hookspec(firstresult=True)

@@ -6,6 +6,8 @@ Both keys derive from a 32-byte seed (`keygen`): the Ed25519 secret *is* the see
 
 from __future__ import annotations
 
+import os
+
 from ..crypto.schemes import SchemeInputError
 from ..hookspecs import hookimpl, split_vrf_message
 
@@ -32,6 +34,7 @@ def jamliquor_signature_schemes() -> tuple[str, ...]:
 def jamliquor_keygen(scheme: str, seed: bytes) -> tuple[bytes, bytes] | None:
     if scheme not in SCHEMES:
         return None
+    seed = seed or os.urandom(SEED_BYTES)
     _check(scheme, "seed", seed, SEED_BYTES)
     if scheme == "ed25519":
         from ..crypto import ed25519
