@@ -122,3 +122,21 @@ def test_sigkill_at_random_instants_never_repeats_an_index(host, xmss_key, tmp_p
                 assert schemes.verify(XMSS, public, b"message %d" % number, sig, host=host)
                 seen[index] = sig
     assert len(seen) >= 10  # the kills landed while signing, not before
+
+
+def test_partial_tree_cache_recomputes_lower_levels(xmss_key) -> None:
+    """Tall trees keep only their upper levels (state.CACHE_LEVELS); the authentication path
+    from a partial cache (lower levels rebuilt from the leaf's subtree) equals the full one."""
+    from jamliquor_pqc.xmss import tree
+    from jamliquor_pqc.xmss.hashing import Keyed
+
+    public, secret, state = xmss_key
+    params = xparams.PARAMS[XMSS]
+    store = IndexStore(state / "xmss")
+    levels = store.load_tree(key_id(public), params, public[4:36])
+    assert levels is not None and levels[0] is not None
+    sk_seed, pub_seed = secret[8:40], secret[104:136]
+    keyed = Keyed(params, pub_seed, sk_seed)
+    partial = [None, None, None, *levels[3:]]
+    for index in (0, 5, 8, 1023):
+        assert tree.auth_path(keyed, partial, 0, 0, index, sk_seed) == tree.auth_path(keyed, levels, 0, 0, index, sk_seed)
