@@ -8,8 +8,15 @@ SHARED ?= ../shared
 JAM_TEST_VECTORS ?= $(CURDIR)/.jam-vectors
 export JAM_TEST_VECTORS
 
+# The ring-VRF SRS (public Zcash powers-of-tau parameters) ships as kernel package data; it is
+# copied from ../shared at install time and never committed.
+SRS_SRC := $(SHARED)/jam-test-vectors/stf/safrole/zcash-srs-2-11-uncompressed.bin
+SRS_PKG := core/jamliquor/data/zcash-srs-2-11-uncompressed.bin
+
 .PHONY: install vectors run test
-install: $(VENV)/.installed
+install: $(SRS_PKG) $(VENV)/.installed
+$(SRS_PKG):
+	@if [ -f $(SRS_SRC) ]; then install -m 644 $(SRS_SRC) $@; else echo "note: $(SRS_SRC) missing: set JAM_RING_SRS for Safrole"; fi
 $(VENV)/.installed: pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]' $(addprefix -e ./,$(PLUGINS))

@@ -12,34 +12,46 @@ import typer
 from ..block import BlockError
 from ..codec import CodecError
 from ..importer import StageTimer, import_block
-from ..spec import TINY
+from ..spec import get_spec
 from ..state import ChainState
 from ..stf import StateError
 from ..vectors.traces import load_genesis, load_step, step_files
+from .errors import UsageError
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
+def _load(loader, path: Path, spec):
+    """Decode one trace file; a malformed one is named in the error."""
+    try:
+        return loader(path, spec)
+    except CodecError as exc:
+        raise UsageError(f"{path}: not a {spec.name}-spec trace file: {exc}") from exc
+
+
 def import_trace(
     path: Path = typer.Argument(..., help="A trace directory (genesis.bin and numbered steps)."),
     profile: bool = typer.Option(False, "--profile", help="Also print time per STF stage."),
+    spec_name: str = typer.Option("tiny", "--spec", help="Chain spec of the trace: tiny | full."),
 ) -> None:
     """Import every block of a trace from its genesis; print per-block timings and peak RSS."""
+    spec = get_spec(spec_name)
     genesis_file = path / "genesis.bin"
-    steps = step_files(path) if path.is_dir() else []
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a directory")
+    steps = step_files(path)
     if not genesis_file.exists() or not steps:
-        typer.echo(f"error: {path} is not a trace directory (genesis.bin and numbered steps)", err=True)
-        raise typer.Exit(2)
-    genesis = load_genesis(genesis_file, TINY)
-    state = ChainState.from_keyvals(((kv.key, kv.value) for kv in genesis.state.keyvals), TINY)
+        raise UsageError(f"{path} is not a trace directory (genesis.bin and numbered step files)")
+    genesis = _load(load_genesis, genesis_file, spec)
+    state = ChainState.from_keyvals(((kv.key, kv.value) for kv in genesis.state.keyvals), spec)
     timer = StageTimer()
     times: list[float] = []
     failed = 0
     with typer.progressbar(steps, label="importing", show_pos=True) as bar:
         for step_path in bar:
-            step = load_step(step_path, TINY)
+            step = _load(load_step, step_path, spec)
             start = time.perf_counter()
             try:
                 post = import_block(state, step.block, timer)
