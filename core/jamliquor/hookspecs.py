@@ -74,7 +74,7 @@ def jamliquor_sign(scheme: str, secret: bytes, message: bytes, context: bytes) -
     others (e.g. ``jamliquor-pqc``: ML-DSA, XMSS, a composite). ``context`` is the FIPS 204
     context string (0–255 bytes; ``b""`` when the caller gives none, see :data:`HOOK_DEFAULTS`);
     schemes without contexts reject a non-empty one. Stateful schemes (XMSS) persist their
-    one-time-key index before returning. Bad input (unknown size, over-long context, exhausted
+    one-time-key index before returning. Bad input (wrong size, over-long context, exhausted
     key) raises :class:`jamliquor.crypto.schemes.SchemeInputError`.
     """
 
