@@ -137,7 +137,8 @@ class PluginHost:
             for name in BUILTINS:
                 self.load(name)
         wanted = None if allow is None else list(allow)
-        for name in discover() if wanted is None else [n for n in wanted if n in discover() or n in BUILTINS]:
+        installed = discover()
+        for name in installed if wanted is None else [n for n in wanted if n in installed or n in BUILTINS]:
             if name not in self._objects:
                 try:
                     self.load(name)
