@@ -3,7 +3,7 @@
 What the hooks can express, and so what runs (everything else is reported as skipped, why):
 
 * ML-DSA keyGen: `keygen(ξ)` gives pk (compared). The expected sk is the expanded encoding,
-  which the plugin never produces: its secrets are ξ (FIPS 204 §3.6.3).
+  which the plugin never produces: its secrets are the seed ξ.
 * ML-DSA sigVer, every interface: pure through `verify` with the context; the internal
   interface, external µ and HashML-DSA through the `-mu` schemes, with µ computed here
   (Algorithm 7 line 6: µ = H(H(pk, 64) ‖ M′, 64); Algorithm 4 for HashML-DSA's M′).

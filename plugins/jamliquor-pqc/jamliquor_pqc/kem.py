@@ -1,7 +1,7 @@
 """Key encapsulation: ML-KEM (FIPS 203) over the active backend, and the hybrid
 `x25519+ml-kem-768`, built here as X-Wing (draft-connolly-cfrg-xwing-kem).
 
-ML-KEM secrets are the 64-byte seed d ‖ z (FIPS 203 §3.3 permits storing it), public keys
+ML-KEM secrets are the 64-byte seed d ‖ z (FIPS 203 allows keeping the seed in place of dk), public keys
 the encapsulation key ek, ciphertexts c, shared secrets K (32 bytes).
 
 X-Wing, and why it: an attacker must break *both* X25519 and ML-KEM-768 to learn the shared
@@ -12,9 +12,9 @@ secret, and the combiner is a single SHA3-256 call with no HKDF:
 It binds the X25519 share and public key (X25519 alone is not ciphertext-binding) but not the
 ML-KEM ciphertext or key, which ML-KEM already binds through its Fujisaki–Okamoto transform —
 the draft's security argument (IND-CCA if either component holds) and the one fixed parameter
-set (ML-KEM-768 + X25519) leave nothing to choose, and the construction is the one adopted as
-the IRTF CFRG's concrete hybrid KEM, so other libraries interoperate (the tests cross-check it
-against pycryptodome's independent implementation). Secret = the 32-byte X-Wing seed, expanded
+set (ML-KEM-768 + X25519) leave nothing to choose, and it is the same construction as
+MLKEM768-X25519 of draft-irtf-cfrg-concrete-hybrid-kems, so other libraries interoperate (the
+tests cross-check it against pycryptodome's independent implementation). Secret = the 32-byte X-Wing seed, expanded
 with SHAKE256 into the ML-KEM seed (d ‖ z) and the X25519 secret; public = pk_M ‖ pk_X (1216
 bytes); ciphertext = ct_M ‖ ct_X (1120 bytes).
 """

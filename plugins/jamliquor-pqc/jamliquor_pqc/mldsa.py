@@ -1,10 +1,10 @@
 """ML-DSA (FIPS 204) schemes and the composite `ed25519+ml-dsa-65`, over the active backend.
 
 * ``ml-dsa-44/65/87``: ML-DSA.Sign / Verify, the pure interface (Algorithms 2–3) with a context
-  string of 0–255 bytes. Secret = ξ (32-byte seed, §3.6.3 permits storing it instead of the
-  expanded key); public key = pkEncode (Algorithm 22); signature = sigEncode (Algorithm 26).
+  string of 0–255 bytes. Secret = ξ (the 32-byte seed, which FIPS 204 allows keeping instead of
+  the expanded key); public key = pkEncode (Algorithm 22); signature = sigEncode (Algorithm 26).
 * ``ml-dsa-44-mu`` …: the same keys and signatures, but the message *is* µ (64 bytes), the
-  message representative of Algorithm 7 line 6 computed by the caller (FIPS 204 §6.2 "external
+  message representative of Algorithm 7 line 6 computed by the caller ("external
   µ"): lets a caller stream a large message, and lets `jamliquor conformance pqc` check the
   internal and pre-hash (HashML-DSA) interfaces, whose µ it computes itself. No context (µ has it).
 * ``ed25519+ml-dsa-65``: both signatures over one domain-separated message, both must verify
