@@ -17,7 +17,8 @@ SRS_PKG := core/jamliquor/data/zcash-srs-2-11-uncompressed.bin
 install: $(SRS_PKG) $(VENV)/.installed
 $(SRS_PKG):
 	@if [ -f $(SRS_SRC) ]; then install -m 644 $(SRS_SRC) $@; else echo "note: $(SRS_SRC) missing: set JAM_RING_SRS for Safrole"; fi
-$(VENV)/.installed: pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
+# A plugin's setup.py builds its C extension (e.g. the compiled PVM) into the source tree.
+$(VENV)/.installed: pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS)) $(wildcard plugins/*/setup.py plugins/*/*/*.c)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]' $(addprefix -e ./,$(PLUGINS))
 	touch $@
@@ -29,7 +30,9 @@ vectors:
 run: install vectors
 	$(VENV)/bin/jamliquor --version
 	$(VENV)/bin/jamliquor plugins list
-	$(VENV)/bin/jamliquor conformance codec $(JAM_TEST_VECTORS)/codec/tiny
+	rm -rf .run/devchain
+	$(VENV)/bin/jamliquor devchain --validators 6 --slots 36 --out .run/devchain --quiet
+	$(VENV)/bin/jamliquor conformance traces .run/devchain
 
 test: install vectors
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -3,9 +3,11 @@ a traceback (run as a real subprocess, as a user would)."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,27 @@ def test_commands_work_from_any_directory_without_vectors(tmp_path: Path, args: 
     result = subprocess.run([str(JAMLIQUOR), *args], capture_output=True, text=True, timeout=120, cwd=tmp_path,
                             env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
+
+
+def test_import_and_fuzz_target_need_no_vectors_at_run_time(vectors: Path, tmp_path: Path) -> None:
+    """From an empty directory, with no JAM_TEST_VECTORS: the ring SRS comes with the kernel."""
+    trace = tmp_path / "safrole"
+    shutil.copytree(vectors / "traces" / "safrole", trace)  # Safrole blocks verify ring proofs
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([str(JAMLIQUOR), "import", str(trace)], capture_output=True, text=True, timeout=600,
+                            cwd=tmp_path, env=env)
+    assert result.returncode == 0 and "100 blocks, 0 failed" in result.stdout, result.stdout[-500:] + result.stderr
+    sock = tmp_path / "t.sock"
+    proc = subprocess.Popen([str(JAMLIQUOR), "fuzz-target", "--socket", str(sock), "--sessions", "1"], cwd=tmp_path,
+                            env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(200):
+            if sock.exists():
+                break
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        with socket.socket(socket.AF_UNIX) as c:
+            c.connect(str(sock))
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == 0

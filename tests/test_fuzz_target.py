@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import require
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from jamliquor.codec import Variant, encode
 from jamliquor.fuzz.messages import MESSAGE, Initialize, KeyValue, PeerInfo, Version
 from jamliquor.fuzz.target import FuzzTarget
@@ -28,10 +28,11 @@ JAMLIQUOR = Path(sys.executable).parent / "jamliquor"
 CATEGORIES = ("fallback", "safrole", "storage", "storage_light", "preimages", "preimages_light")
 
 
-@pytest.mark.skipif(not REPLAY.exists(), reason="../shared/tools/fuzz-replay.py not available")
-def test_independent_client_replays_traces(vectors: Path) -> None:
+def test_independent_client_replays_traces(vectors: Path, tmp_path: Path) -> None:
+    require(REPLAY, "../shared/tools/fuzz-replay.py")
     result = subprocess.run(
         [sys.executable, str(REPLAY), "traces", *(str(vectors / "traces" / c) for c in CATEGORIES),
+         "--sock", str(tmp_path / "replay.sock"),  # the client's default /tmp path is shared machine-wide
          "--target-cmd", f"exec {JAMLIQUOR} fuzz-target --socket {{sock}}"],
         capture_output=True, text=True, timeout=600,
     )
@@ -57,9 +58,10 @@ def _running_target(tmp_path: Path, sessions: int) -> Iterator[tuple[subprocess.
         proc.kill()
 
 
-@pytest.mark.skipif(not (REPLAY.exists() and EXAMPLES.is_dir()), reason="../shared fuzz-replay.py or examples not available")
 def test_recorded_sessions_replay_with_every_reply_matching(tmp_path: Path) -> None:
     """Both recorded 0.7.2 sessions, played by fuzz-replay.py against one long-running target."""
+    require(REPLAY, "../shared/tools/fuzz-replay.py")
+    require(EXAMPLES, "../shared/fuzz-proto examples")
     with _running_target(tmp_path, sessions=2) as (proc, sock):
         for session in ("no_forks", "forks"):
             result = subprocess.run(

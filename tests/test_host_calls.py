@@ -8,7 +8,6 @@ import hashlib
 import struct
 
 import pytest
-
 from host_context import ME, NEXT_ID, OTHER, SLOT, account, host
 from host_guest import READ, FakeGuest
 from jamliquor.execution import HostOutcome

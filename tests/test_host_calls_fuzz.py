@@ -10,11 +10,10 @@ query) change, and that the call costs 10 gas (10 + l for a successful transfer)
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from host_context import ME, OTHER, account, host
 from host_guest import FakeGuest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jamliquor.execution import HostOutcome
 from jamliquor.spec import TINY
 from jamliquor.stf import host_calls as H

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from jamliquor import importer
 from jamliquor.spec import TINY
 from jamliquor.state import ChainState

@@ -77,7 +77,7 @@ class _Snapshot:
 
 
 # Built-in implementations in the kernel, registered through the same hooks.
-BUILTINS = {"builtin-signing": "jamliquor.builtins.signing"}
+BUILTINS = {"builtin-signing": "jamliquor.builtins.signing", "builtin-chain": "jamliquor.builtins.chain"}
 
 
 def _hook_names(obj: Any) -> tuple[str, ...]:
@@ -302,6 +302,21 @@ class PluginHost:
             raise MissingHookError(f"no loaded plugin implements {hook!r}; install/enable {provider_hint} (loaded: {loaded})")
         return result
 
+    def configure(self, config: Any) -> None:
+        """Hand every loaded plugin the (re)loaded configuration (`configure` hook)."""
+        self.call("configure", config=config)
+
+    def status(self, name: str) -> str | None:
+        """Plugin `name`'s own status line (its `status` hook), or None if it offers none."""
+        entry = self._objects.get(name)
+        impl = getattr(entry[0], f"{PROJECT}_status", None) if entry else None
+        if impl is None:
+            return None
+        try:
+            return impl()
+        except Exception as exc:
+            raise PluginCallError(name, "status", exc) from exc
+
     def signature_schemes(self) -> list[str]:
         return sorted({s for schemes in self.call("signature_schemes") for s in schemes})
 
@@ -310,17 +325,6 @@ class PluginHost:
 
     def models(self) -> list[str]:
         return sorted({m for models in self.call("models") for m in models})
-
-    def describe(self, name: str) -> str:
-        """The loaded plugin's own one-line status (its `describe` hook), or "" if it has none."""
-        entry = self._objects.get(name)
-        impl = getattr(entry[0], f"{PROJECT}_describe", None) if entry else None
-        if impl is None:
-            return ""
-        try:
-            return str(impl())
-        except Exception as exc:  # a status line must never break a listing
-            return f"describe failed: {type(exc).__name__}: {exc}"
 
 
 _default: PluginHost | None = None
@@ -334,8 +338,9 @@ def default_host() -> PluginHost:
         if _default is None:
             from .config import load_config
 
-            cfg = load_config()
-            _default = PluginHost(allow=cfg.plugins, trusted_keys=cfg.trusted_plugin_keys, store=cfg.data_dir / "plugins")
+            config = load_config()
+            _default = PluginHost(allow=config.plugins, trusted_keys=config.trusted_plugin_keys, store=config.data_dir / "plugins")
+            _default.configure(config)
         return _default
 
 

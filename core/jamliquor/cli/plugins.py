@@ -67,29 +67,35 @@ def list_plugins(config: Optional[Path] = ConfigOption) -> None:
         _fail(str(exc))
     host = PluginHost(allow=[], trusted_keys=cfg.trusted_plugin_keys)
     rows = [(p.name, p.distribution, p.version, ",".join(p.hooks), "built-in") for p in host.plugins()]
+    loaded = {}
     for name in sorted(discover()):
-        status = "enabled" if cfg.plugins is None or name in cfg.plugins else "disabled"
         try:
-            info = host.load(name)
-            rows.append((name, info.distribution, info.version, ",".join(info.hooks), status))
+            loaded[name] = host.load(name)
         except PluginError as exc:
-            rows.append((name, "?", "?", "-", f"broken: {exc}"))
+            loaded[name] = exc
+    host.configure(cfg)  # so a plugin's status reflects this configuration (e.g. pvm_backend)
+    for name, info in loaded.items():
+        status = "enabled" if cfg.plugins is None or name in cfg.plugins else "disabled"
+        if isinstance(info, PluginError):
+            rows.append((name, "?", "?", "-", f"broken: {info}"))
+            continue
+        try:
+            own = host.status(name)  # e.g. the PVM's or the PQC plugin's active backend
+        except PluginError as exc:
+            own = f"status failed: {exc}"
+        rows.append((name, info.distribution, info.version, ",".join(info.hooks), f"{status} ({own})" if own else status))
     good, bad = plugin_store.stored(host, cfg.data_dir / "plugins", cfg.trusted_plugin_keys)
     signed = "signed wheel" if cfg.trusted_plugin_keys else "wheel"
-    for unpacked in good:
+    for unpacked in good:  # wheels added at run time (`plugins enable/swap WHEEL`)
         ep = unpacked.entry_points[0]
         status = "enabled" if cfg.plugins is None or ep.name in cfg.plugins else "disabled"
-        rows.append((ep.name, unpacked.distribution.metadata["Name"], unpacked.distribution.version, "(see hooks when loaded)", f"{status}, {signed}"))
+        rows.append((ep.name, unpacked.distribution.metadata["Name"], unpacked.distribution.version, "(loaded at start)", f"{status}, {signed}"))
     rows += [(wheel, "?", "?", "-", f"refused: {reason}") for wheel, reason in bad.items()]
     widths = [max(len(r[i]) for r in rows + [("NAME", "DISTRIBUTION", "VERSION", "HOOKS", "STATUS")]) for i in range(4)]
     for row in [("NAME", "DISTRIBUTION", "VERSION", "HOOKS", "STATUS"), *rows]:
         typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[4])
     typer.echo(f"signature schemes: {', '.join(host.signature_schemes()) or 'none'}")
     typer.echo(f"KEM schemes: {', '.join(host.kem_schemes()) or 'none'}")
-    for info in host.plugins():
-        detail = host.describe(info.name)
-        if detail:
-            typer.echo(f"{info.name}: {detail}")
 
 
 @app.command()

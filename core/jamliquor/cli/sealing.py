@@ -1,4 +1,5 @@
-"""`jamliquor keys seal|unseal`: keep key files encrypted at rest to a KEM public key.
+"""`jamliquor keys seal|unseal` (registered on the `keys` group in `cli/__init__.py`): keep key
+files encrypted at rest to a KEM public key.
 
 Format-agnostic: any key file's bytes are sealed (see :mod:`jamliquor.sealing`). Make the KEM
 key pair with `jamliquor pqc keygen x25519+ml-kem-768 --out seal-key` (keep `seal-key` off the
@@ -16,12 +17,9 @@ from ..crypto.keyfile import public_key_arg, read_key
 from ..sealing import SealingError, is_sealed, seal, unseal, write_private
 from .errors import UsageError
 
-app = typer.Typer(help="Validator key files: seal and unseal at rest.", no_args_is_help=True)
-
 SUFFIX = ".sealed"
 
 
-@app.command("seal")
 def seal_key(
     keyfile: Path = typer.Argument(..., help="The key file to seal (any format)."),
     to: str = typer.Option(..., "--to", help="KEM public key: SCHEME:HEX or a file holding it (e.g. seal-key.pub)."),
@@ -37,7 +35,6 @@ def seal_key(
     typer.echo(f"wrote {target} (sealed with {scheme}); remove the plaintext {keyfile} once checked")
 
 
-@app.command("unseal")
 def unseal_key(
     sealed: Path = typer.Argument(..., help="A sealed key file."),
     key: Path = typer.Option(..., "--key", help="KEM secret key file (SCHEME:HEX)."),

@@ -77,6 +77,12 @@ def ietf_sign(secret: bytes, vrf_input: bytes, aux: bytes) -> bytes:
     return bytes(_vrf.ietf_vrf_sign(bytes(secret), bytes(vrf_input), bytes(aux)))
 
 
+def vrf_output(secret: bytes, vrf_input: bytes) -> bytes:
+    """Y: the 32-byte VRF output a signature or ring proof by `secret` on `vrf_input` will carry
+    (it does not depend on the message/aux data, so ticket ids and seal outputs are known before signing)."""
+    return bytes(_vrf.vrf_output(bytes(secret), bytes(vrf_input)))
+
+
 def ietf_verify(public: bytes, vrf_input: bytes, aux: bytes, signature: bytes) -> bytes:
     """Verify an IETF VRF signature; return Y(signature), its 32-byte VRF output."""
     try:

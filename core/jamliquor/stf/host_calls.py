@@ -15,7 +15,7 @@ import struct
 from collections.abc import Callable, Sequence
 
 from ..execution import GuestAccess, GuestFault, HostOutcome
-from ..spec import ChainSpec
+from ..spec import ChainSpec, encode_parameters
 from ..types import ValidatorData
 from .accounts import Account, Implications
 
@@ -37,19 +37,9 @@ class _OutOfGas(Exception):
 
 
 def constants_blob(spec: ChainSpec) -> bytes:
-    """GP B.5 fetch(ω_10 = 0): the protocol constants, in the order the GP lists them."""
-    fields = [
-        (8, spec.item_deposit), (8, spec.byte_deposit), (8, spec.base_deposit), (2, spec.core_count),
-        (4, spec.preimage_expunge_period), (4, spec.epoch_length), (8, spec.report_acc_gas), (8, spec.package_auth_gas),
-        (8, spec.max_refine_gas), (8, spec.max_block_gas), (2, spec.recent_history_len), (2, spec.max_package_items),
-        (2, spec.max_report_deps), (2, spec.max_tickets_per_block), (4, spec.max_lookup_anchor_age),
-        (2, spec.tickets_per_validator), (2, spec.auth_pool_size), (2, spec.slot_seconds), (2, spec.auth_queue_size),
-        (2, spec.rotation_period), (2, spec.max_package_extrinsics), (2, spec.assurance_timeout_period),
-        (2, spec.validators_count), (4, spec.max_auth_code_size), (4, spec.max_bundle_size), (4, spec.max_service_code_size),
-        (4, spec.ec_piece_size), (4, spec.max_package_imports), (4, spec.segment_ec_pieces), (4, spec.max_report_var_size),
-        (4, spec.memo_size), (4, spec.max_package_exports), (4, spec.ticket_submission_end),
-    ]
-    return b"".join(v.to_bytes(n, "little") for n, v in fields)
+    """GP B.5 fetch(ω_10 = 0): the protocol constants, in the order the GP lists them (the same
+    encoding JIP-4 chainspecs carry as `protocol_parameters`)."""
+    return encode_parameters(spec)
 
 
 def next_service_id(candidate: int, accounts: dict, spec: ChainSpec) -> int:

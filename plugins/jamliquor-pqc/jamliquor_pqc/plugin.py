@@ -63,6 +63,6 @@ def jamliquor_kem_decapsulate(scheme: str, secret: bytes, ciphertext: bytes) -> 
 
 
 @hookimpl
-def jamliquor_describe() -> str:
+def jamliquor_status() -> str:
     liboqs = "present" if backends.liboqs_present() else "not found"
     return f"backend {BACKEND.name}: {BACKEND.describe()}; liboqs: {liboqs}"
