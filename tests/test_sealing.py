@@ -74,3 +74,19 @@ def test_wrong_key_and_tampering(pqc_host, tmp_path: Path) -> None:
             unseal(sealed[:cut], *right)
     cli = CliRunner().invoke(app, ["keys", "seal", str(tmp_path / "missing"), "--to", str(tmp_path / "a.pub")])
     assert cli.exit_code == 2 and cli.output.startswith("error: no such file")
+
+
+def test_node_reads_a_sealed_validator_key_file(pqc_host, tmp_path: Path) -> None:
+    """`keys new` → `keys seal` → the node's `read_key_file(path, kem_key)` gives the same keys."""
+    from jamliquor.keys import KeyFileError, read_key_file
+
+    run("keys", "new", "--out", str(tmp_path / "validator.json"))
+    run("pqc", "keygen", "x25519+ml-kem-768", "--out", str(tmp_path / "seal-key"))
+    run("keys", "seal", str(tmp_path / "validator.json"), "--to", str(tmp_path / "seal-key.pub"))
+    plain = read_key_file(tmp_path / "validator.json")
+    sealed = tmp_path / "validator.json.sealed"
+    assert read_key_file(sealed, read_key(tmp_path / "seal-key")).seed == plain.seed
+    with pytest.raises(KeyFileError, match="is sealed; give the KEM secret"):
+        read_key_file(sealed)
+    shown = run("keys", "show", str(sealed), "--kem-key", str(tmp_path / "seal-key"))
+    assert plain.ed25519.hex() in shown
