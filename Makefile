@@ -33,6 +33,8 @@ run: install vectors
 	rm -rf .run/devchain
 	$(VENV)/bin/jamliquor devchain --validators 6 --slots 36 --out .run/devchain --quiet
 	$(VENV)/bin/jamliquor conformance traces .run/devchain
+	$(VENV)/bin/jamliquor light --trace .run/devchain --quiet
+	$(VENV)/bin/jamliquor light --trace .run/devchain get service 0
 
 test: install vectors
 	$(PY) -m pytest $(PYTEST_ARGS)
