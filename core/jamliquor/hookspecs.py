@@ -99,6 +99,17 @@ def jamliquor_models() -> Sequence[str]:
     """The model names a plugin can ``predict`` with (collected from all plugins)."""
 
 
+@hookspec(firstresult=True)
+def jamliquor_install_model(model: str, path: str) -> str | None:
+    """Register the model file at ``path`` as the new version of ``model``; ``None`` if not ours.
+
+    The plugin checks the file first (a corrupt or mismatched one raises
+    :class:`jamliquor.predict.errors.ModelFileError` and changes nothing), keeps a copy where it
+    loads models from, and answers where. A running node's next ``predict`` uses it; calls in
+    flight finish on the previous version.
+    """
+
+
 VRF_SEPARATOR = b"\x00\xffjamliquor-aux\xff\x00"
 
 
@@ -111,4 +122,5 @@ def split_vrf_message(message: bytes) -> tuple[bytes, bytes]:
     return vrf_input, aux if sep else b""
 
 
-HOOKS = ("import_block", "author_block", "execute", "sign", "verify", "signature_schemes", "predict", "models")
+HOOKS = ("import_block", "author_block", "execute", "sign", "verify", "signature_schemes", "predict", "models",
+         "install_model")

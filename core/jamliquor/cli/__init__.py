@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from .. import GP_VERSION, __version__
-from . import bench, conformance, fuzz, plugins, trace_import
+from . import ai, bench, conformance, fuzz, plugins, trace_import
 from .errors import report
 
 
@@ -58,6 +58,7 @@ app.command("import")(trace_import.import_trace)
 app.command("fuzz-target")(fuzz.fuzz_target)
 app.command("bench")(bench.bench)
 app.add_typer(plugins.app, name="plugins")
+app.add_typer(ai.app, name="ai")
 
 
 def main() -> None:
