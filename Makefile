@@ -8,9 +8,17 @@ SHARED ?= ../shared
 JAM_TEST_VECTORS ?= $(CURDIR)/.jam-vectors
 export JAM_TEST_VECTORS
 
+# The ring-VRF SRS (public Zcash powers-of-tau parameters) ships as kernel package data; it is
+# copied from ../shared at install time and never committed.
+SRS_SRC := $(SHARED)/jam-test-vectors/stf/safrole/zcash-srs-2-11-uncompressed.bin
+SRS_PKG := core/jamliquor/data/zcash-srs-2-11-uncompressed.bin
+
 .PHONY: install vectors run test
-install: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
+install: $(SRS_PKG) $(VENV)/.installed
+$(SRS_PKG):
+	@if [ -f $(SRS_SRC) ]; then install -m 644 $(SRS_SRC) $@; else echo "note: $(SRS_SRC) missing: set JAM_RING_SRS for Safrole"; fi
+# A plugin's setup.py builds its C extension (e.g. the compiled PVM) into the source tree.
+$(VENV)/.installed: pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS)) $(wildcard plugins/*/setup.py plugins/*/*/*.c)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]' $(addprefix -e ./,$(PLUGINS))
 	touch $@

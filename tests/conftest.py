@@ -1,7 +1,11 @@
-"""Shared fixtures: where the official JAM v0.7.2 test vectors are.
+"""Shared fixtures: where the official JAM v0.7.2 test vectors and `../shared` material are.
 
 `JAM_TEST_VECTORS` points at an unpacked tree (see ../shared/tools/unpack-vectors); the
 default is `.jam-vectors/` at the repository root, unpacked on demand from ../shared.
+
+Reference material that is missing makes a test *fail* under CI (`CI` set) or whenever
+`../shared` exists (a broken checkout must not pass by skipping); only a bare clone elsewhere
+skips, and pytest reports each skip with its reason (`-rs`).
 """
 
 from __future__ import annotations
@@ -24,9 +28,21 @@ def vectors_root() -> Path | None:
     return root if root.exists() else None
 
 
+def require(path: Path | None, what: str) -> Path:
+    """`path` if it exists; otherwise fail (CI, or ../shared present) or skip (a bare clone)."""
+    if path is not None and path.exists():
+        return path
+    message = f"{what} not available ({path})"
+    if os.environ.get("CI") or SHARED.exists():
+        pytest.fail(message + ": required under CI and whenever ../shared exists")
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def vectors() -> Path:
-    root = vectors_root()
-    if root is None:
-        pytest.skip("JAM test vectors not available (set JAM_TEST_VECTORS)")
-    return root
+    return require(vectors_root(), "JAM test vectors (set JAM_TEST_VECTORS)")
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return require(SHARED, "../shared reference material")

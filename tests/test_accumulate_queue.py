@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from jamliquor.conformance.diff import first_difference
 from jamliquor.spec import FULL, TINY
 from jamliquor.stf.accumulate_queue import accumulatable, accumulation_priority, edit_queue, next_queues

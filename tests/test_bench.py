@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from jamliquor.bench import available_benchmarks
 from jamliquor.cli import app
+from typer.testing import CliRunner
 
 
 @pytest.mark.parametrize("name", available_benchmarks())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from jamliquor import types as T
 from jamliquor.codec import (
     BLOB,

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from nacl.exceptions import BadSignatureError
-from nacl.signing import VerifyKey
-
+from conftest import require
 from jamliquor.crypto import bandersnatch as bs
 from jamliquor.crypto import ed25519
 from jamliquor.crypto.hashing import blake2b_256, keccak_256
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 
 ZIP215 = Path(__file__).resolve().parents[2] / "shared" / "crypto" / "ed25519-zip215-vectors.json"
 
@@ -30,11 +30,10 @@ def test_ed25519_sign_verify() -> None:
     assert not ed25519.verify(ed25519.public_key(seed), b"jam", sig[:10])
 
 
-@pytest.mark.skipif(not ZIP215.exists(), reason="../shared/crypto not available")
 def test_zip215_vectors_all_valid_and_libsodium_differs() -> None:
     """Consensus verification must accept all 196 ZIP-215 vectors; libsodium (pynacl) rejects them,
     which is why pynacl is used only to sign."""
-    cases = json.loads(ZIP215.read_text())
+    cases = json.loads(require(ZIP215, "../shared/crypto ZIP-215 vectors").read_text())
     sodium_accepts = 0
     for c in cases:
         pk, msg, sig = bytes.fromhex(c["pk"]), bytes.fromhex(c["msg"]), bytes.fromhex(c["r"] + c["s"])

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from jamliquor.conformance import run_suite
 from jamliquor.erasure import ErasureError, data_shards, encode, reconstruct
 from jamliquor.spec import FULL, TINY

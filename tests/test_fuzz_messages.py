@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
+from conftest import require
 from jamliquor.codec import CodecError, decode, encode, from_json
 from jamliquor.fuzz.messages import MESSAGE
 from jamliquor.spec import TINY
@@ -14,9 +14,8 @@ from jamliquor.spec import TINY
 EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "fuzz-proto" / "examples" / "0.7.2"
 
 
-@pytest.mark.skipif(not EXAMPLES.exists(), reason="../shared/fuzz-proto not available")
 def test_recorded_messages_roundtrip() -> None:
-    files = sorted(EXAMPLES.rglob("*.bin"))
+    files = sorted(require(EXAMPLES, "../shared/fuzz-proto examples").rglob("*.bin"))
     assert len(files) > 100
     for path in files:
         data = path.read_bytes()

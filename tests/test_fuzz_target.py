@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import require
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from jamliquor.codec import Variant, encode
-from jamliquor.fuzz.messages import MESSAGE, PeerInfo, Version
+from jamliquor.fuzz.messages import MESSAGE, Initialize, KeyValue, PeerInfo, Version
 from jamliquor.fuzz.target import FuzzTarget
 from jamliquor.spec import TINY
 from jamliquor.store import StateStore
@@ -28,8 +28,8 @@ JAMLIQUOR = Path(sys.executable).parent / "jamliquor"
 CATEGORIES = ("fallback", "safrole", "storage", "storage_light", "preimages", "preimages_light")
 
 
-@pytest.mark.skipif(not REPLAY.exists(), reason="../shared/tools/fuzz-replay.py not available")
 def test_independent_client_replays_traces(vectors: Path) -> None:
+    require(REPLAY, "../shared/tools/fuzz-replay.py")
     result = subprocess.run(
         [sys.executable, str(REPLAY), "traces", *(str(vectors / "traces" / c) for c in CATEGORIES),
          "--target-cmd", f"exec {JAMLIQUOR} fuzz-target --socket {{sock}}"],
@@ -57,9 +57,10 @@ def _running_target(tmp_path: Path, sessions: int) -> Iterator[tuple[subprocess.
         proc.kill()
 
 
-@pytest.mark.skipif(not (REPLAY.exists() and EXAMPLES.is_dir()), reason="../shared fuzz-replay.py or examples not available")
 def test_recorded_sessions_replay_with_every_reply_matching(tmp_path: Path) -> None:
     """Both recorded 0.7.2 sessions, played by fuzz-replay.py against one long-running target."""
+    require(REPLAY, "../shared/tools/fuzz-replay.py")
+    require(EXAMPLES, "../shared/fuzz-proto examples")
     with _running_target(tmp_path, sessions=2) as (proc, sock):
         for session in ("no_forks", "forks"):
             result = subprocess.run(
@@ -100,28 +101,77 @@ def test_malformed_message_ends_session_and_target_keeps_serving(tmp_path: Path)
         assert proc.wait(timeout=10) == 0
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.binary(max_size=200), max_size=4))
-def test_random_frames_never_crash(tmp_path_factory: pytest.TempPathFactory, payloads: list[bytes]) -> None:
-    store = StateStore(tmp_path_factory.mktemp("store"))
-    target = FuzzTarget(store, TINY)
+def _session(target: FuzzTarget, frames: list[bytes], log: list[str]) -> list[bytes]:
+    """Run one session over a socket pair: send `frames` after the handshake, collect replies."""
     a, b = socket.socketpair()
-    worker = threading.Thread(target=target.serve_connection, args=(b,))
+    worker = threading.Thread(target=target.serve_connection, args=(b, log.append))
     worker.start()
+    replies = []
     try:
         a.sendall(_frame(PEER))
-        _recv(a)
-        for p in payloads:
+        for p in frames:
             try:
                 a.sendall(_frame(p))
             except OSError:
                 break
         a.shutdown(socket.SHUT_WR)
-        worker.join(timeout=10)
+        worker.join(timeout=60)
         assert not worker.is_alive()
+        b.close()  # as `serve` does after each session
+        with contextlib.suppress(ConnectionResetError):  # unread frames left when the session ended
+            while len(header := a.recv(4, socket.MSG_WAITALL)) == 4:
+                replies.append(a.recv(struct.unpack("<I", header)[0], socket.MSG_WAITALL))
     finally:
         a.close()
         b.close()
-        store.close()
+    return replies
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.binary(max_size=200), max_size=4))
+def test_random_frames_never_crash(tmp_path_factory: pytest.TempPathFactory, payloads: list[bytes]) -> None:
+    """Random frames end the session with a logged reason, never an internal error; the next
+    session on the same target still handshakes."""
+    with StateStore(tmp_path_factory.mktemp("store")) as store:
+        target = FuzzTarget(store, TINY)
+        log: list[str] = []
+        _session(target, payloads, log)
+        assert not any("internal error" in line for line in log), log
+        assert _session(target, [], log)[0][0] == 0  # PeerInfo reply
+
+
+def test_undecodable_message_is_logged_with_its_kind(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "store") as store:
+        log: list[str] = []
+        _session(FuzzTarget(store, TINY), [b"\x03" + b"\xff" * 10], log)
+    assert len(log) == 1 and log[0].startswith("fuzz-target: session closed: malformed ImportBlock message:")
+
+
+def test_internal_error_logs_traceback_with_block_and_keeps_serving(vectors: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from jamliquor import importer
+    from jamliquor.block import header_hash
+    from jamliquor.vectors.traces import load_genesis, load_step, step_files
+
+    trace = vectors / "traces" / "fallback"
+    genesis = load_genesis(trace / "genesis.bin", TINY)
+    block = load_step(step_files(trace)[0], TINY).block
+    init = encode(Variant("initialize", Initialize(genesis.header, tuple(
+        KeyValue(kv.key, kv.value) for kv in genesis.state.keyvals), ())), TINY, MESSAGE)
+    imp = encode(Variant("import_block", block), TINY, MESSAGE)
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("injected bug")
+
+    with StateStore(tmp_path / "store") as store:
+        target = FuzzTarget(store, TINY)
+        log: list[str] = []
+        monkeypatch.setattr(importer, "import_block", broken)
+        replies = _session(target, [init, imp], log)
+        assert len(replies) == 2  # PeerInfo, StateRoot; no reply (no Error) to the faulting import
+        assert len(log) == 1 and "internal error while handling import_block" in log[0]
+        assert f"slot {block.header.slot}" in log[0] and header_hash(block.header, TINY).hex() in log[0]
+        assert "Traceback" in log[0] and "ZeroDivisionError: injected bug" in log[0]
+        monkeypatch.undo()
+        replies = _session(target, [init, imp], log)  # the next session imports the block
+        assert [r[0] for r in replies] == [0, 2, 2]

@@ -9,8 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from jamliquor.cli import app
 from jamliquor.config import ConfigError, load_config
 from jamliquor.crypto import bandersnatch, ed25519
@@ -23,8 +21,8 @@ from jamliquor.plugins import (
     UnknownPluginError,
     discover,
 )
-
 from plugin_env import install_dist
+from typer.testing import CliRunner
 
 EXAMPLE = Path(__file__).parent / "example_plugin" / "jamliquor_example"
 
@@ -61,7 +59,7 @@ class Importer:
 
 class Author:
     @hookimpl
-    def jamliquor_author_block(self, state, slot, keys, spec):
+    def jamliquor_author_block(self, state, slot, keys, spec, pools, budget):
         return None if slot % 2 else ("block", slot)
 
 
@@ -76,15 +74,21 @@ class Executor:
 
 
 def test_import_author_execute_contracts() -> None:
-    host = PluginHost(allow=[])
+    host = PluginHost(allow=[], load_builtins=False)
     assert host.call("import_block", state=1, block=2, spec=None) is None  # no implementation: None
     host.register_object("importer", Importer())
     host.register_object("author", Author())
     host.register_object("vm", Executor("vm"))
     assert host.call("import_block", state="s", block="b", spec=None) == ("posterior", "s", "b")
-    assert host.call("author_block", state=None, slot=4, keys=None, spec=None) == ("block", 4)
-    assert host.call("author_block", state=None, slot=5, keys=None, spec=None) is None
+    assert host.call("author_block", state=None, slot=4, keys=None, spec=None, pools=None, budget=None) == ("block", 4)
+    assert host.call("author_block", state=None, slot=5, keys=None, spec=None, pools=None, budget=None) is None
     assert host.require("execute", "jamliquor-polkavm", request="req") == ("vm", "req")
+
+
+def test_kernel_registers_its_importer_and_authorer() -> None:
+    host = PluginHost(allow=[])
+    builtin = next(p for p in host.plugins() if p.name == "builtin-chain")
+    assert set(builtin.hooks) == {"import_block", "author_block"} and builtin.builtin
 
 
 def test_missing_execute_names_the_plugin() -> None:
@@ -135,7 +139,7 @@ def test_raising_plugin_is_named_and_host_stays_consistent() -> None:
     with pytest.raises(PluginCallError) as err:
         host.call("predict", model="m", features=[1.0])
     assert err.value.plugin == "flaky" and err.value.hook == "predict"
-    assert [p.name for p in host.plugins()] == ["builtin-signing", "flaky"]
+    assert [p.name for p in host.plugins()] == ["builtin-signing", "builtin-chain", "flaky"]
     host.unload("flaky")
     assert host.call("predict", model="m", features=[1.0]) is None
     assert host.signature_schemes() == ["bandersnatch", "ed25519"]
@@ -149,19 +153,33 @@ def test_unknown_and_broken_plugins(example_installed) -> None:
         host.load("broken")
     with pytest.raises(UnknownPluginError):
         host.unload("example")
-    assert [p.name for p in host.plugins()] == ["builtin-signing"]
+    assert [p.name for p in host.plugins()] == ["builtin-signing", "builtin-chain"]
     with pytest.raises(PluginLoadError):
         host.swap("builtin-signing", "broken")  # a failed swap changes nothing
-    assert [p.name for p in host.plugins()] == ["builtin-signing"]
+    assert [p.name for p in host.plugins()] == ["builtin-signing", "builtin-chain"]
 
 
 # ---------------------------------------------------------------------------- runtime swap
 
 
-def test_swap_under_concurrency_drops_nothing() -> None:
-    """Calls in flight finish on the old implementation; later calls use the new; none is lost."""
+class SlowMean:
+    """An in-process predictor answering the example plugin's model with a recognisable tag."""
+
+    @hookimpl
+    def jamliquor_models(self):
+        return ("mean",)
+
+    @hookimpl
+    def jamliquor_predict(self, model, features):
+        time.sleep(0.002)
+        return [-1.0]  # "old"
+
+
+def test_swap_under_concurrency_drops_nothing(example_installed) -> None:
+    """`PluginHost.swap` (the public API) under 8 threads calling the hook: calls in flight finish
+    on the old implementation, later calls use the new one, none fails or is lost."""
     host = PluginHost(allow=[])
-    host.register_object("old", Executor("old", delay=0.002))
+    host.register_object("old", SlowMean())
     results: list[tuple[float, float, str]] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
@@ -171,26 +189,19 @@ def test_swap_under_concurrency_drops_nothing() -> None:
         while not stop.is_set():
             start = time.perf_counter()
             try:
-                tag, _ = host.require("execute", "test", request=None)
+                out = host.call("predict", model="mean", features=[2.0, 4.0])
             except BaseException as exc:  # nothing may fail during the swap
                 errors.append(exc)
                 return
             with lock:
-                results.append((start, time.perf_counter(), tag))
+                results.append((start, time.perf_counter(), "old" if out == [-1.0] else "new" if out == [3.0] else repr(out)))
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for t in threads:
         t.start()
     time.sleep(0.05)
-
-    class New(Executor):
-        pass
-
     swap_at = time.perf_counter()
-    with host._lock:  # swap() equivalent for in-process objects
-        objects = {k: v for k, v in host._objects.items() if k != "old"}
-        objects["new"] = (New("new"), host._objects["old"][1])
-        host._publish(objects)
+    host.swap("old", "example")
     swapped_at = time.perf_counter()
     time.sleep(0.05)
     stop.set()
@@ -200,6 +211,7 @@ def test_swap_under_concurrency_drops_nothing() -> None:
     assert {tag for *_, tag in results} == {"old", "new"}
     assert all(tag == "new" for start, _, tag in results if start > swapped_at)
     assert all(tag == "old" for _, end, tag in results if end < swap_at)
+    assert "old" not in [p.name for p in host.plugins()]
 
 
 def test_swap_api_between_entry_points(example_installed) -> None:

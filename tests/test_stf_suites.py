@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from jamliquor.conformance import run_suite
 
 SUITES = ["accumulate", "safrole", "disputes", "assurances", "reports", "history", "authorizations", "preimages", "statistics"]

@@ -10,7 +10,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from jamliquor.store import SnapshotError, StateStore, StoreError, UnknownStateError
 
 

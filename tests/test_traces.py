@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from jamliquor.block import BadExtrinsicHash, BlockError
 from jamliquor.cli import app
 from jamliquor.conformance import run_suite
@@ -14,6 +12,7 @@ from jamliquor.importer import import_block
 from jamliquor.spec import TINY
 from jamliquor.state import ChainState
 from jamliquor.vectors.traces import load_step, step_files
+from typer.testing import CliRunner
 
 
 @pytest.mark.parametrize("category", ["fallback", "safrole", "storage", "storage_light", "preimages", "preimages_light"])

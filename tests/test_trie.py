@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from jamliquor.conformance import run_suite
 from jamliquor.merkle.trie import StateTrie, state_root
 from jamliquor.vectors.traces import load_genesis, load_step, step_files
@@ -47,8 +48,19 @@ def test_incremental_equals_rebuild(initial: dict, edits: list) -> None:
     assert StateTrie().root == bytes(32)
 
 
-def test_trie_json_cases_are_diagnosed(vectors: Path) -> None:
+STALE = pytest.mark.xfail(strict=True, reason="trie.json expects LSB-first bits(); GP v0.7.2 notation.tex and every "
+                         "0.7.2 trace are MSB-first (w3f/jamtestvectors PR #14 regenerates it)")
+
+
+@pytest.mark.parametrize("case", [0, *(pytest.param(i, marks=STALE) for i in range(1, 11))])
+def test_trie_json_case(vectors: Path, case: int) -> None:
+    """trie.json[0] (the empty-value leaf) agrees with both bit orders; the others are stale."""
+    entry = json.loads((vectors / "trie" / "trie.json").read_text())[case]
+    kv = {bytes.fromhex(k.removeprefix("0x"))[:31]: bytes.fromhex(v.removeprefix("0x")) for k, v in entry["input"].items()}
+    assert state_root(kv).hex() == entry["output"].removeprefix("0x")
+
+
+def test_trie_suite_names_the_cause(vectors: Path) -> None:
     lines: list[str] = []
-    passed, failed = run_suite("trie", vectors / "trie", emit=lines.append)
-    assert passed + failed == 11
+    assert run_suite("trie", vectors / "trie", emit=lines.append) == (1, 10)
     assert all("LSB-first" in line for line in lines[:-1])

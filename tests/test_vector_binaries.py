@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from jamliquor.codec import decode, encode
 from jamliquor.conformance.suites.codec import CASE_TYPES
 from jamliquor.spec import FULL, TINY

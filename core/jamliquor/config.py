@@ -7,6 +7,11 @@ The file is `$JAMLIQUOR_CONFIG`, else `./jamliquor.toml`, else none (defaults wo
     plugins = ["polkavm"]          # JAMLIQUOR_PLUGINS="polkavm,pqc"; absent = every installed plugin
     ring_srs = "/path/zcash-srs-2-11-uncompressed.bin"   # JAM_RING_SRS
     store_keep = 32                # JAMLIQUOR_STORE_KEEP
+    pvm_backend = "auto"           # JAMLIQUOR_PVM_BACKEND: auto (compiled where built) | compiled | python
+    device_profile = "edge"        # JAMLIQUOR_DEVICE_PROFILE: edge | desktop | server
+    author_budget = { bytes = 524288, items = 2048, gas = 10000000 }
+                                   # JAMLIQUOR_AUTHOR_BUDGET="bytes=524288,items=2048,gas=10000000";
+                                   # fields left out come from the device profile
 
 A new key is one line in `KEYS`.
 """
@@ -22,6 +27,7 @@ from typing import Any
 import attrs
 
 from .errors import JamLiquorError
+from .profiles import DEVICE_PROFILES, AuthorBudget
 from .spec import SPECS
 
 
@@ -54,6 +60,35 @@ def _positive_int(v: Any) -> int:
     return n
 
 
+PVM_BACKENDS = ("auto", "compiled", "python")
+
+
+def _pvm_backend(v: Any) -> str:
+    if v not in PVM_BACKENDS:
+        raise ConfigError(f"pvm_backend must be one of {', '.join(PVM_BACKENDS)}, got {v!r}")
+    return v
+
+
+def _profile(v: Any) -> str:
+    if v not in DEVICE_PROFILES:
+        raise ConfigError(f"device_profile must be one of {', '.join(DEVICE_PROFILES)}, got {v!r}")
+    return v
+
+
+def _budget(v: Any) -> dict[str, int] | None:
+    """A (partial) authoring budget: a table, or "bytes=N,items=N,gas=N" from the environment."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        try:
+            v = dict(part.split("=", 1) for part in v.replace(" ", "").split(",") if part)
+        except ValueError:
+            raise ConfigError(f"author_budget must look like 'bytes=N,items=N,gas=N', got {v!r}") from None
+    if not isinstance(v, dict) or not set(v) <= {"bytes", "items", "gas"}:
+        raise ConfigError(f"author_budget takes the fields bytes, items and gas, got {v!r}")
+    return {k: _positive_int(n) for k, n in v.items()}
+
+
 def _path(v: Any) -> Path | None:
     return None if v in (None, "") else Path(str(v)).expanduser()
 
@@ -65,6 +100,9 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "plugins": ("JAMLIQUOR_PLUGINS", _plugins, None),
     "ring_srs": ("JAM_RING_SRS", _path, None),
     "store_keep": ("JAMLIQUOR_STORE_KEEP", _positive_int, 32),
+    "pvm_backend": ("JAMLIQUOR_PVM_BACKEND", _pvm_backend, "auto"),
+    "device_profile": ("JAMLIQUOR_DEVICE_PROFILE", _profile, "edge"),
+    "author_budget": ("JAMLIQUOR_AUTHOR_BUDGET", _budget, None),
 }
 
 
@@ -75,7 +113,14 @@ class Config:
     plugins: tuple[str, ...] | None
     ring_srs: Path | None
     store_keep: int
+    pvm_backend: str = "auto"
+    device_profile: str = "edge"
+    author_budget: dict[str, int] | None = None  # overrides of the profile's budget
     file: Path | None = None
+
+    def budget(self) -> AuthorBudget:
+        """The authoring budget: the device profile's, with the fields `author_budget` sets."""
+        return attrs.evolve(DEVICE_PROFILES[self.device_profile], **(self.author_budget or {}))
 
 
 def config_file(explicit: Path | None = None) -> Path | None:
@@ -133,6 +178,8 @@ def write_plugins(path: Path, plugins: tuple[str, ...]) -> None:
     for key, value in data.items():
         if isinstance(value, list):
             lines.append(f"{key} = [{', '.join(_toml_str(v) for v in value)}]")
+        elif isinstance(value, dict):
+            lines.append(f"{key} = {{ {', '.join(f'{k} = {v}' for k, v in value.items())} }}")
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             lines.append(f"{key} = {value}")
         else:

@@ -9,6 +9,7 @@ registers, the gas counter and checked memory reads and writes (GP appendix A.8,
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Protocol
 
 import attrs
@@ -88,6 +89,17 @@ def program_blob(instructions: list[bytes], jumps: tuple[int, ...] = (), z: int 
     return bytes(out + code + mask)
 
 
+@attrs.frozen(slots=True)
+class MemoryRegion:
+    """Accessible guest memory for plain Ψ: the pages of [address, address+length) (page-aligned
+    address), read-only or read-write, holding `data` from `address` on and zeros after it."""
+
+    address: int
+    length: int
+    writable: bool = False
+    data: bytes = b""
+
+
 @attrs.define(slots=True)
 class ExecuteRequest:
     """One PVM invocation.
@@ -95,7 +107,9 @@ class ExecuteRequest:
     `standard=True` (the default) is Ψ_M: `program` is a standard program (GP A.7: read-only
     data, read-write data, heap pages, stack size, code) initialised with `argument`; the output
     is read from ω_7.. ω_7+ω_8 on halt. `standard=False` is plain Ψ on a code blob (deblob format)
-    with the given `registers` and an empty memory (tests, tools).
+    with the given `registers` and the pages of `memory` (empty by default; tests, tools, the
+    instruction-level conformance vectors). `on_exit`, if given, sees the guest (registers,
+    memory) once the run has ended, before its memory is released (conformance checks, tools).
     """
 
     program: bytes
@@ -105,6 +119,8 @@ class ExecuteRequest:
     host: HostCallHandler | None = None
     standard: bool = True
     registers: list[int] | None = None
+    memory: tuple[MemoryRegion, ...] = ()
+    on_exit: Callable[[GuestAccess], None] | None = None
 
 
 @attrs.define(slots=True)

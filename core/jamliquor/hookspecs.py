@@ -18,12 +18,16 @@ Conventions, as in pluggy/pytest:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import pluggy
 
 if TYPE_CHECKING:  # types only; the kernel never imports a plugin
+    from .author import AuthoredBlock, ExtrinsicPools
+    from .config import Config
     from .execution import ExecuteRequest, ExecuteResult
+    from .keys import Keyring
+    from .profiles import AuthorBudget
     from .spec import ChainSpec
     from .state import ChainState
     from .types import Block
@@ -45,11 +49,17 @@ def jamliquor_import_block(state: ChainState, block: Block, spec: ChainSpec) -> 
 
 
 @hookspec(firstresult=True)
-def jamliquor_author_block(state: ChainState, slot: int, keys: Any, spec: ChainSpec) -> Block | None:
-    """Produce a sealed block for ``slot`` on top of ``state`` with the validator ``keys``.
+def jamliquor_author_block(
+    state: ChainState, slot: int, keys: Keyring, spec: ChainSpec, pools: ExtrinsicPools | None, budget: AuthorBudget | None
+) -> AuthoredBlock | None:
+    """Produce a sealed block for ``slot`` on top of ``state`` if one of the validator ``keys``
+    holds the slot's sealing key (Safrole ticket or fallback key); ``None`` if none does.
 
-    Called by the authoring loop when this node holds the slot's sealing key (Safrole ticket
-    or fallback key). Return ``None`` when not entitled to author the slot.
+    Extrinsics come from ``pools`` (tickets, preimages, guarantees, assurances, disputes; ``None``:
+    none) within ``budget`` (``None``: the edge device profile's). The result carries the block,
+    the posterior state the author computed by importing it, and the authoring log (what was
+    included, dropped as invalid, or cut by the budget). The kernel registers the GP v0.7.2
+    authorer (``jamliquor.author``).
     """
 
 
@@ -110,6 +120,20 @@ def jamliquor_install_model(model: str, path: str) -> str | None:
     """
 
 
+@hookspec
+def jamliquor_configure(config: Config) -> None:
+    """Apply the node's configuration: called when the process-wide host is created and again
+    whenever the node reloads its configuration (so a setting can change on a running node).
+    A plugin reads the keys it owns (e.g. ``pvm_backend`` for ``jamliquor-polkavm``) and
+    ignores the rest; a call already in flight finishes with the old setting."""
+
+
+@hookspec
+def jamliquor_status() -> str | None:
+    """A short, current status line for ``jamliquor plugins list`` (e.g. ``pvm backend:
+    compiled``), or ``None``. The host asks each plugin separately (``PluginHost.status``)."""
+
+
 VRF_SEPARATOR = b"\x00\xffjamliquor-aux\xff\x00"
 
 
@@ -123,4 +147,4 @@ def split_vrf_message(message: bytes) -> tuple[bytes, bytes]:
 
 
 HOOKS = ("import_block", "author_block", "execute", "sign", "verify", "signature_schemes", "predict", "models",
-         "install_model")
+         "install_model", "configure", "status")

@@ -7,6 +7,24 @@ only moves slices between the serialized state and those functions. A rejected b
 `BlockError` or `StateError` and the prior state (an immutable `ChainState`) is untouched.
 Accumulation runs service code through the `execute` hook (plugin `jamliquor-polkavm`); blocks
 that accumulate nothing never need it.
+
+Prior or posterior: which κ, λ, η, τ, ψ each check reads (GP v0.7.2; primed = posterior):
+
+- header (header.tex): H_T > τ; H_A indexes κ' and the author's key is κ'[H_A]; the seal
+  (`eq:ticketconditiontrue` / `eq:ticketconditionfalse`) uses γ'_S and η'_3, and Y(H_V)
+  (`eq:vrfsigcheck`) is folded into the prior η_0 to give η'_0 (`eq:entropycomposition`).
+- disputes (judgments.tex): verdict signatures by κ when the verdict's epoch is ⌊τ/E⌋, else λ
+  (both prior); culprit and fault keys from λ ∪ κ minus the prior offenders ψ_O.
+- safrole (safrole.tex): the prior τ, η, γ, κ, λ, ι with ψ'_O (the offenders after disputes,
+  `eq:blacklistfilter`); ticket proofs against γ'_Z with η'_2 (`eq:ticketsextrinsic`).
+- assurances: signatures by κ, the prior set (`eq:assurancesig` writes κ unprimed), anchored on
+  H_P; report timeouts against τ' = H_T.
+- guarantees: assignments from (η'_2, κ') for the current rotation and (η'_2 or η'_3, κ' or λ')
+  for the previous one (`eq:priorassignments`, `eq:guarantorsig`), offenders ψ'_O excluded;
+  anchors against β† (the parent's state root filled in).
+- accumulation: τ' and η'_0 (`eq:finalstateaccumulation`); E_P is checked against the prior δ
+  and integrated at τ'.
+- statistics (statistics.tex): epoch rollover decided on τ vs τ'; reporters map into κ'.
 """
 
 from __future__ import annotations
@@ -94,7 +112,7 @@ def import_block(state: ChainState, block, timer: StageTimer | None = None, host
 
     # §11 assurances: ρ‡ and the newly available reports W.
     a_post, a_out = run("assurances", lambda: assurances.transition(
-        spec, S.AssurancesSlice(rho_dagger, kappa_post), S.AssurancesInput(X.assurances, H.slot, H.parent)))
+        spec, S.AssurancesSlice(rho_dagger, kappa), S.AssurancesInput(X.assurances, H.slot, H.parent)))
     available = tuple(a_out.reported)
 
     # §11 guarantees (reports): ρ', the reported packages and the reporters R.
@@ -145,7 +163,7 @@ def import_block(state: ChainState, block, timer: StageTimer | None = None, host
         "availability": r_post.avail_assignments,
         "ready_queue": ready,
         "accumulated": accumulated,
-        "accumulation_outputs": tuple(AccumulationOutput(s, h) for s, h in sorted(yields.items())),
+        "accumulation_outputs": tuple(AccumulationOutput(s, h) for s, h in yields),
         "recent_blocks": h_post.beta,
         "auth_pools": z_post.auth_pools,
         "auth_queues": auth_queues,
@@ -165,7 +183,7 @@ def _accumulate(state: ChainState, spec: ChainSpec, slot: int, prior_slot: int, 
     staging, queues = state["queued_validators"], state["auth_queues"]
     if not available and not any(ready) and not privileges.always_acc:
         ready, accumulated = next_queues(spec, prior_slot, slot, ready, accumulated, (), ())
-        return {}, (ready, accumulated, {}, {}, staging, queues, privileges)
+        return {}, (ready, accumulated, (), {}, staging, queues, privileges)
     if host is None:
         from .plugins import default_host
 

@@ -70,7 +70,7 @@ class _Snapshot:
 
 
 # Built-in implementations in the kernel, registered through the same hooks.
-BUILTINS = {"builtin-signing": "jamliquor.builtins.signing"}
+BUILTINS = {"builtin-signing": "jamliquor.builtins.signing", "builtin-chain": "jamliquor.builtins.chain"}
 
 
 def _hook_names(obj: Any) -> tuple[str, ...]:
@@ -222,6 +222,21 @@ class PluginHost:
             raise MissingHookError(f"no loaded plugin implements {hook!r}; install/enable {provider_hint} (loaded: {loaded})")
         return result
 
+    def configure(self, config: Any) -> None:
+        """Hand every loaded plugin the (re)loaded configuration (`configure` hook)."""
+        self.call("configure", config=config)
+
+    def status(self, name: str) -> str | None:
+        """Plugin `name`'s own status line (its `status` hook), or None if it offers none."""
+        entry = self._objects.get(name)
+        impl = getattr(entry[0], f"{PROJECT}_status", None) if entry else None
+        if impl is None:
+            return None
+        try:
+            return impl()
+        except Exception as exc:
+            raise PluginCallError(name, "status", exc) from exc
+
     def signature_schemes(self) -> list[str]:
         return sorted({s for schemes in self.call("signature_schemes") for s in schemes})
 
@@ -240,7 +255,9 @@ def default_host() -> PluginHost:
         if _default is None:
             from .config import load_config
 
-            _default = PluginHost(allow=load_config().plugins)
+            config = load_config()
+            _default = PluginHost(allow=config.plugins)
+            _default.configure(config)
         return _default
 
 

@@ -126,3 +126,52 @@ def spec_of_path(path: object) -> ChainSpec | None:
         if name in parts:
             return SPECS[name]
     return None
+
+
+# GP B.5 fetch(ω_10 = 0): the protocol parameters as (octets, field), in the GP's order. JIP-4
+# chainspec files carry the same encoding as `protocol_parameters`.
+PARAMETER_LAYOUT: tuple[tuple[int, str], ...] = (
+    (8, "item_deposit"), (8, "byte_deposit"), (8, "base_deposit"), (2, "core_count"),
+    (4, "preimage_expunge_period"), (4, "epoch_length"), (8, "report_acc_gas"), (8, "package_auth_gas"),
+    (8, "max_refine_gas"), (8, "max_block_gas"), (2, "recent_history_len"), (2, "max_package_items"),
+    (2, "max_report_deps"), (2, "max_tickets_per_block"), (4, "max_lookup_anchor_age"),
+    (2, "tickets_per_validator"), (2, "auth_pool_size"), (2, "slot_seconds"), (2, "auth_queue_size"),
+    (2, "rotation_period"), (2, "max_package_extrinsics"), (2, "assurance_timeout_period"),
+    (2, "validators_count"), (4, "max_auth_code_size"), (4, "max_bundle_size"), (4, "max_service_code_size"),
+    (4, "ec_piece_size"), (4, "max_package_imports"), (4, "segment_ec_pieces"), (4, "max_report_var_size"),
+    (4, "memo_size"), (4, "max_package_exports"), (4, "ticket_submission_end"),
+)
+PARAMETERS_SIZE = sum(n for n, _ in PARAMETER_LAYOUT)
+
+
+class ParametersError(JamLiquorError, ValueError):
+    """A protocol-parameters blob of the wrong size or with impossible values."""
+
+
+def encode_parameters(spec: ChainSpec) -> bytes:
+    """The GP B.5 encoding of `spec`'s protocol parameters."""
+    return b"".join(getattr(spec, name).to_bytes(n, "little") for n, name in PARAMETER_LAYOUT)
+
+
+def decode_parameters(blob: bytes, name: str | None = None) -> ChainSpec:
+    """The chain spec a GP B.5 parameters blob describes: `tiny` or `full` when it is exactly
+    theirs, else a spec named `name` or, by default, after the blob's hash (the codec caches
+    per spec name, so distinct parameters must never share one)."""
+    import hashlib
+
+    if len(blob) != PARAMETERS_SIZE:
+        raise ParametersError(f"protocol parameters are {len(blob)} bytes, want {PARAMETERS_SIZE}")
+    for known in SPECS.values():
+        if encode_parameters(known) == blob:
+            return known
+    values, pos = {}, 0
+    for n, field_name in PARAMETER_LAYOUT:
+        values[field_name] = int.from_bytes(blob[pos : pos + n], "little")
+        pos += n
+    for field_name in ("validators_count", "core_count", "epoch_length", "tickets_per_validator", "slot_seconds"):
+        if values[field_name] == 0:
+            raise ParametersError(f"protocol parameter {field_name} is 0")
+    if not values["ticket_submission_end"] <= values["epoch_length"]:
+        raise ParametersError("ticket submission end Y lies beyond the epoch length E")
+    label = name or "custom-" + hashlib.blake2b(blob, digest_size=4).hexdigest()
+    return ChainSpec(name=label, **values)

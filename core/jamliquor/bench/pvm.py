@@ -1,14 +1,21 @@
-"""`jamliquor bench pvm`: PVM instructions per second on a CPU-bound guest, and program-load time.
+"""`jamliquor bench pvm`: PVM instructions per second on a CPU-bound guest and program-load
+time, for the compiled and the Python backend side by side in one run.
 
-Reaches the VM only through the `execute` hook (the jamliquor-polkavm plugin or any other).
+Reaches the VM only through the `execute` hook (the jamliquor-polkavm plugin or any other); the
+backend is chosen with the `pvm_backend` setting, handed over through the `configure` hook.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
+import attrs
+
 from ..codec import decode_natural
+from ..config import load_config
 from ..execution import ExecuteRequest, ExitReason, program_blob
 from ..plugins import MissingHookError, PluginHost
 from ..spec import TINY
@@ -43,7 +50,7 @@ def _service_code() -> bytes | None:
     from ..vectors.stf import case_paths, load_case
 
     best = b""
-    for path in case_paths(default_root() / "stf" / "accumulate" / "tiny")[:10]:
+    for path in case_paths(default_root() / "stf" / "accumulate" / "tiny"):
         case = load_case(TestCase, path, TINY)
         for account in case.pre_state.accounts:
             for p in account.data.preimage_blobs:
@@ -55,23 +62,76 @@ def _service_code() -> bytes | None:
     return best[pos + meta_len :]
 
 
-def run(quick: bool) -> Iterator[tuple[str, float, str]]:
-    host = PluginHost()
-    iterations = 20_000 if quick else 250_000
+def _host(backend: str, host: PluginHost | None = None) -> PluginHost:
+    """A host whose PVM runs on `backend` from now on (the plugin reads `pvm_backend`, handed
+    over through `configure`; the setting is the plugin's, so it holds for every host)."""
+    host = host or PluginHost()
+    host.configure(attrs.evolve(load_config(), pvm_backend=backend))
+    return host
+
+
+def _loop_rate(host: PluginHost, backend: str, iterations: int, repeat: int = 3) -> tuple[int, float]:
+    """Instructions per second, the best of `repeat` runs (the machine may be shared)."""
+    _host(backend, host)
     request = ExecuteRequest(_loop_program(iterations), gas=10**12, standard=False)
-    try:
+    best = 0.0
+    for _ in range(repeat):
         start = time.perf_counter()
         result = host.require("execute", "jamliquor-polkavm", request=request)
+        elapsed = time.perf_counter() - start
+        assert result.exit is ExitReason.HALT, result.exit
+        best = max(best, result.gas_used / elapsed)
+    return result.gas_used, best
+
+
+_COLD = """
+import sys, time
+from jamliquor.bench.pvm import _host, _service_code
+from jamliquor.execution import ExecuteRequest
+code = _service_code()
+host = _host(sys.argv[1])
+for _ in range(2):
+    start = time.perf_counter()
+    host.require("execute", "jamliquor-polkavm", request=ExecuteRequest(code, gas=1, argument=b""))
+    print((time.perf_counter() - start) * 1000)
+"""
+
+
+def _load_times(backend: str) -> tuple[float, float] | None:
+    """(cold, cached) ms to load the largest service blob and run one instruction, in a fresh
+    process so that nothing about the blob is cached yet."""
+    out = subprocess.run([sys.executable, "-c", _COLD, backend], capture_output=True, text=True, timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError(f"service-blob load on the {backend} backend failed: {out.stderr.strip()[-500:]}")
+    cold, cached = (float(x) for x in out.stdout.split())
+    return cold, cached
+
+
+def run(quick: bool) -> Iterator[tuple[str, float, str]]:
+    host = PluginHost()
+    try:
+        _loop_rate(host, "python", 10, repeat=1)
     except MissingHookError as exc:
         yield f"skipped: {exc}", 0.0, ""
         return
-    elapsed = time.perf_counter() - start
-    assert result.exit is ExitReason.HALT, result.exit
-    yield f"CPU-bound loop ({result.gas_used:,} instructions)", result.gas_used / elapsed, "instructions/s"
+    status = _host("compiled", host).status("polkavm") or ""
+    compiled = status.startswith("pvm backend: compiled")
+    if not compiled:
+        yield f"compiled backend unavailable ({status}); python only", 0.0, ""
+    rates = {}
+    for backend, iterations in (("python", 20_000 if quick else 250_000), ("compiled", 200_000 if quick else 10_000_000)):
+        if backend == "compiled" and not compiled:
+            continue
+        n, rate = _loop_rate(host, backend, iterations)
+        rates[backend] = rate
+        yield f"CPU-bound loop, {backend} backend ({n:,} instructions, best of 3)", rate, "instructions/s"
+    if len(rates) == 2:
+        yield "CPU-bound loop: compiled / python", rates["compiled"] / rates["python"], "x"
 
     code = _service_code()
-    if code is not None:
-        for label in ("first load + 1 step (decodes the program)", "repeat load + 1 step (decoded program cached)"):
-            start = time.perf_counter()
-            host.require("execute", "jamliquor-polkavm", request=ExecuteRequest(code, gas=1, argument=b""))
-            yield f"service blob ({len(code):,} octets): {label}", (time.perf_counter() - start) * 1000, "ms"
+    if code is None:
+        return
+    for backend in rates:
+        cold, cached = _load_times(backend)
+        yield f"service blob ({len(code):,} octets), {backend}: cold load (deblob + decode) + 1 step", cold, "ms"
+        yield f"service blob ({len(code):,} octets), {backend}: cached load + 1 step", cached, "ms"

@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from .. import GP_VERSION, __version__
-from . import ai, bench, conformance, fuzz, plugins, trace_import
+from . import ai, bench, chainspec, conformance, devchain, fuzz, keys, plugins, trace_import
 from .errors import report
 
 
@@ -57,7 +57,10 @@ app.command("conformance")(conformance.conformance)
 app.command("import")(trace_import.import_trace)
 app.command("fuzz-target")(fuzz.fuzz_target)
 app.command("bench")(bench.bench)
+app.command("devchain")(devchain.devchain)
 app.add_typer(plugins.app, name="plugins")
+app.add_typer(keys.app, name="keys")
+app.add_typer(chainspec.app, name="chainspec")
 app.add_typer(ai.app, name="ai")
 
 

@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from ..chainspec import load_chainspec
 from ..fuzz.target import serve
 from ..spec import get_spec
 from ..store import StateStore
@@ -18,10 +19,11 @@ def fuzz_target(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="State store directory (default: a temporary one)."),
     keep: int = typer.Option(32, "--keep", help="How many recent states the store keeps (prune threshold)."),
     spec: str = typer.Option("tiny", "--spec", help="Chain spec: tiny | full."),
+    chainspec: Optional[Path] = typer.Option(None, "--chainspec", help="Take the protocol parameters from this JIP-4 file instead of --spec."),
     sessions: Optional[int] = typer.Option(None, "--sessions", help="Exit after this many sessions (default: serve forever)."),
 ) -> None:
     """Serve fuzzer-protocol sessions one after another on a Unix stream socket."""
-    chain = get_spec(spec)
+    chain = load_chainspec(chainspec).spec if chainspec is not None else get_spec(spec)
     with tempfile.TemporaryDirectory(prefix="jamliquor-fuzz-") as tmp:
         with StateStore(data_dir or Path(tmp) / "store", keep=keep) as store:
             try:

@@ -49,13 +49,23 @@ def list_plugins(config: Optional[Path] = ConfigOption) -> None:
         _fail(str(exc))
     host = PluginHost(allow=[])
     rows = [(p.name, p.distribution, p.version, ",".join(p.hooks), "built-in") for p in host.plugins()]
+    loaded = {}
     for name in sorted(discover()):
-        status = "enabled" if cfg.plugins is None or name in cfg.plugins else "disabled"
         try:
-            info = host.load(name)
-            rows.append((name, info.distribution, info.version, ",".join(info.hooks), status))
+            loaded[name] = host.load(name)
         except PluginError as exc:
-            rows.append((name, "?", "?", "-", f"broken: {exc}"))
+            loaded[name] = exc
+    host.configure(cfg)  # so a plugin's status reflects this configuration (e.g. pvm_backend)
+    for name, info in loaded.items():
+        status = "enabled" if cfg.plugins is None or name in cfg.plugins else "disabled"
+        if isinstance(info, PluginError):
+            rows.append((name, "?", "?", "-", f"broken: {info}"))
+            continue
+        try:
+            own = host.status(name)  # e.g. the PVM's active backend
+        except PluginError as exc:
+            own = f"status failed: {exc}"
+        rows.append((name, info.distribution, info.version, ",".join(info.hooks), f"{status} ({own})" if own else status))
     widths = [max(len(r[i]) for r in rows + [("NAME", "DISTRIBUTION", "VERSION", "HOOKS", "STATUS")]) for i in range(4)]
     for row in [("NAME", "DISTRIBUTION", "VERSION", "HOOKS", "STATUS"), *rows]:
         typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[4])

@@ -23,10 +23,11 @@ from ..plugins import default_host
 from ..predict.calibration import device_calibration
 from ..predict.cost import CostEstimate, CostPredictor, over_budget
 from ..predict.evaluation import errors
-from ..spec import TINY
+from ..spec import get_spec
 from ..state import ChainState
 from ..stf import StateError
 from ..vectors.traces import load_genesis, load_step, step_files
+from .errors import UsageError
 
 
 def peak_rss_mb() -> float:
@@ -68,31 +69,42 @@ class _Predictions:
                 f"{len(self.pairs)} blocks, MAE {e.mae:.2f} ms, MAPE {e.mape:.1f}% (CPU time)")
 
 
+def _load(loader, path: Path, spec):
+    """Decode one trace file; a malformed one is named in the error."""
+    try:
+        return loader(path, spec)
+    except CodecError as exc:
+        raise UsageError(f"{path}: not a {spec.name}-spec trace file: {exc}") from exc
+
+
 def import_trace(
     path: Path = typer.Argument(..., help="A trace directory (genesis.bin and numbered steps)."),
     profile: bool = typer.Option(False, "--profile", help="Also print time per STF stage."),
+    spec_name: str = typer.Option("tiny", "--spec", help="Chain spec of the trace: tiny | full."),
     predict: bool = typer.Option(False, "--predict", help="Print each block's predicted (import-cost model) vs actual cost."),
     budget_ms: float | None = typer.Option(None, "--budget-ms", help="With --predict: warn about blocks predicted "
                                            "above this import time (default: the slot, P = 6 s)."),
 ) -> None:
     """Import every block of a trace from its genesis; print per-block timings and peak RSS."""
+    spec = get_spec(spec_name)
     genesis_file = path / "genesis.bin"
-    steps = step_files(path) if path.is_dir() else []
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a directory")
+    steps = step_files(path)
     if not genesis_file.exists() or not steps:
-        typer.echo(f"error: {path} is not a trace directory (genesis.bin and numbered steps)", err=True)
-        raise typer.Exit(2)
-    genesis = load_genesis(genesis_file, TINY)
-    state = ChainState.from_keyvals(((kv.key, kv.value) for kv in genesis.state.keyvals), TINY)
+        raise UsageError(f"{path} is not a trace directory (genesis.bin and numbered step files)")
+    genesis = _load(load_genesis, genesis_file, spec)
+    state = ChainState.from_keyvals(((kv.key, kv.value) for kv in genesis.state.keyvals), spec)
     timer = StageTimer()
     times: list[float] = []
     failed = 0
-    budget = budget_ms / 1000 if budget_ms is not None else TINY.slot_seconds
+    budget = budget_ms / 1000 if budget_ms is not None else spec.slot_seconds
     predictions = _Predictions(CostPredictor(default_host()), budget) if predict else None
     # Per-block prediction lines replace the progress bar.
     progress = contextlib.nullcontext(steps) if predict else typer.progressbar(steps, label="importing", show_pos=True)
     with progress as bar:
         for step_path in bar:
-            step = load_step(step_path, TINY)
+            step = _load(load_step, step_path, spec)
             estimate = predictions.before(state, step.block, step_path.name) if predictions else None
             start, cpu_start = time.perf_counter(), time.process_time()
             try:

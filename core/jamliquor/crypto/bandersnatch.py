@@ -2,13 +2,15 @@
 
 IETF VRF signatures seal blocks and source entropy; ring VRF proofs anonymously prove a ticket
 came from a member of the pending validator set, whose ring commitment γ_Z is in state. Ring
-operations need the public SRS (`zcash-srs-2-11-uncompressed.bin`): it is read once from
-`$JAM_RING_SRS` (default: the test-vector tree) and ring contexts are cached per key set,
+operations need the public SRS (`zcash-srs-2-11-uncompressed.bin`): it is read once, on first
+use, from `$JAM_RING_SRS` or the kernel's package data (`jamliquor/data/`, put there by the
+install from `../shared`, never committed), checked by hash; ring contexts are cached per key set,
 because building one costs ~50 ms (6 keys) to ~0.2 s (1023 keys).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -31,26 +33,29 @@ class SrsError(JamLiquorError, RuntimeError):
     """The ring SRS file is missing or unusable."""
 
 
+# The public Zcash powers-of-tau parameters (2^11, uncompressed) the GP's ring VRF uses; any other
+# file would give other ring roots, so the bytes are pinned by their hash.
+SRS_BLAKE2B_256 = "454b747c4f9315de1c7e056792358597bdc6f4dcca853801792ee39912ded777"
+PACKAGED_SRS = Path(__file__).resolve().parent.parent / "data" / SRS_FILE
+
+
 def srs_path() -> Path:
+    """`$JAM_RING_SRS` if set, else the copy installed with the kernel (package data)."""
     env = os.environ.get("JAM_RING_SRS")
-    if env:
-        return Path(env)
-    vectors = os.environ.get("JAM_TEST_VECTORS") or str(Path.cwd() / ".jam-vectors")
-    return Path(vectors) / "stf" / "safrole" / SRS_FILE
+    return Path(env) if env else PACKAGED_SRS
 
 
 @lru_cache(maxsize=1)
 def load_srs() -> bytes:
-    """The SRS bytes, read once; a missing or corrupt file raises `SrsError` (call at start-up)."""
+    """The SRS bytes, read once on first use; a missing or wrong file raises `SrsError`."""
     path = srs_path()
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SrsError(f"ring SRS not readable at {path} (set JAM_RING_SRS): {exc}") from exc
-    try:
-        _vrf.RingContext(data, [_vrf.public_from_secret(_vrf.secret_from_seed(bytes(32)))])
-    except Exception as exc:
-        raise SrsError(f"ring SRS at {path} is corrupt: {exc}") from exc
+        hint = "set JAM_RING_SRS" if path != PACKAGED_SRS else "reinstall the kernel with `make install`, or set JAM_RING_SRS"
+        raise SrsError(f"ring SRS not readable at {path} ({hint}): {exc.strerror or exc}") from exc
+    if hashlib.blake2b(data, digest_size=32).hexdigest() != SRS_BLAKE2B_256:
+        raise SrsError(f"ring SRS at {path} is corrupt or not {SRS_FILE} (blake2b-256 mismatch)")
     return data
 
 
@@ -70,6 +75,12 @@ def public_from_secret(secret: bytes) -> bytes:
 
 def ietf_sign(secret: bytes, vrf_input: bytes, aux: bytes) -> bytes:
     return bytes(_vrf.ietf_vrf_sign(bytes(secret), bytes(vrf_input), bytes(aux)))
+
+
+def vrf_output(secret: bytes, vrf_input: bytes) -> bytes:
+    """Y: the 32-byte VRF output a signature or ring proof by `secret` on `vrf_input` will carry
+    (it does not depend on the message/aux data, so ticket ids and seal outputs are known before signing)."""
+    return bytes(_vrf.vrf_output(bytes(secret), bytes(vrf_input)))
 
 
 def ietf_verify(public: bytes, vrf_input: bytes, aux: bytes, signature: bytes) -> bytes:

@@ -4,7 +4,8 @@ One session at a time, many sessions per process. Each session: PeerInfo handsha
 Initialize / ImportBlock / GetState requests. States live in the LMDB `StateStore` by header
 hash (so imports may build on any stored parent: forks), with the last few kept decoded in
 memory. A malformed or unexpected message ends the session (the spec's rule); the server
-then accepts the next one. An invalid block is answered with `Error` and changes nothing.
+then accepts the next one. An invalid block is answered with `Error` and changes nothing. Why a session
+closed (other than by the peer) is logged to stderr, with a traceback for internal faults.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import socket
 import struct
 import sys
+import traceback
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
@@ -20,6 +22,7 @@ from typing import Callable
 from .. import __version__
 from ..block import BlockError, header_hash
 from ..codec import CodecError, Variant, decode, encode
+from ..errors import JamLiquorError
 from ..spec import ChainSpec
 from ..state import ChainState, StateFormatError
 from ..stf import StateError
@@ -30,8 +33,24 @@ _LEN = struct.Struct("<I")
 FEATURES = FEATURE_ANCESTRY | FEATURE_FORK
 
 
+MESSAGE_NAMES = {0: "PeerInfo", 1: "Initialize", 2: "StateRoot", 3: "ImportBlock", 4: "GetState", 5: "State", 255: "Error"}
+
+
 class SessionEnd(Exception):
-    """The session must end (peer closed, malformed or unexpected message)."""
+    """The session must end (malformed or unexpected message)."""
+
+
+class PeerClosed(SessionEnd):
+    """The fuzzer closed the connection: the normal end of a session."""
+
+
+class SocketInUseError(JamLiquorError, OSError):
+    """The socket path cannot be listened on (another live target, a file that is not a socket,
+    a missing or unwritable directory)."""
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _read_exact(conn: socket.socket, n: int) -> bytes:
@@ -39,7 +58,7 @@ def _read_exact(conn: socket.socket, n: int) -> bytes:
     while n:
         chunk = conn.recv(min(n, 1 << 20))
         if not chunk:
-            raise SessionEnd("peer closed the connection")
+            raise PeerClosed("peer closed the connection")
         chunks.append(chunk)
         n -= len(chunk)
     return b"".join(chunks)
@@ -133,35 +152,82 @@ class FuzzTarget:
 
     # -------------------------------------------------------------- transport
 
-    def serve_connection(self, conn: socket.socket) -> None:
-        """Run one session until the peer closes or sends something malformed."""
+    def serve_connection(self, conn: socket.socket, log: Callable[[str], None] = _stderr) -> None:
+        """Run one session until the peer closes or sends something malformed.
+
+        Per the fuzz protocol (fuzz-proto README) a condition the JAM protocol does not define is
+        never answered with Error: the session closes. Every close but the peer's own is logged
+        in one line naming why; an internal fault (a JamLiquor bug) is logged with the request it
+        happened in (kind, slot, header hash) and its full traceback. The next session still works.
+        """
         self.reset_session()
+        request: Variant | None = None
         try:
             while True:
                 (length,) = _LEN.unpack(_read_exact(conn, 4))
                 if length == 0 or length > MAX_FRAME:
                     raise SessionEnd(f"bad frame length {length}")
+                payload = _read_exact(conn, length)
                 try:
-                    msg = decode(MESSAGE, _read_exact(conn, length), self.spec)
+                    request = decode(MESSAGE, payload, self.spec)
                 except CodecError as exc:
-                    raise SessionEnd(f"malformed message: {exc}") from exc
-                reply = encode(self.handle(msg), self.spec, MESSAGE)
+                    raise SessionEnd(f"malformed {message_kind(payload[0])} message: {exc}") from exc
+                reply = encode(self.handle(request), self.spec, MESSAGE)
                 conn.sendall(_LEN.pack(len(reply)) + reply)
-        except (SessionEnd, ConnectionError, OSError):
+        except PeerClosed:
             return
-        except Exception as exc:  # an internal fault ends this session (spec: close, no Error); keep serving
-            print(f"fuzz-target: session ended by internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-            return
+        except SessionEnd as exc:
+            log(f"fuzz-target: session closed: {exc}")
+        except OSError as exc:
+            log(f"fuzz-target: session closed: connection error: {exc}")
+        except Exception:  # a bug: close this session (no Error reply), keep serving, say exactly where
+            log(f"fuzz-target: session ended by internal error while handling {describe(request, self.spec)}\n"
+                + traceback.format_exc().rstrip())
+
+
+def message_kind(tag: int) -> str:
+    """The fuzz-protocol name of a message discriminant (for diagnostics)."""
+    return MESSAGE_NAMES.get(tag, f"unknown (tag {tag})")
+
+
+def describe(request: Variant | None, spec: ChainSpec) -> str:
+    """A request, for a diagnostic line: its kind and, for blocks, slot and header hash."""
+    if request is None:
+        return "no request"
+    value = request.value
+    header = getattr(value, "header", None)
+    if header is not None:
+        return f"{request.name} (slot {header.slot}, header 0x{header_hash(header, spec).hex()})"
+    return request.name
+
+
+def listen(socket_path: Path) -> socket.socket:
+    """Bind a Unix stream socket at `socket_path`. A stale socket file left by a dead target is
+    replaced; a path another process is listening on, or that is not a socket, is refused."""
+    if socket_path.is_socket():
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(socket_path))
+            except OSError:
+                socket_path.unlink()  # stale
+            else:
+                raise SocketInUseError(f"socket {socket_path} is in use by another process")
+    elif socket_path.exists():
+        raise SocketInUseError(f"{socket_path} exists and is not a socket")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        server.bind(str(socket_path))
+    except OSError as exc:
+        server.close()
+        raise SocketInUseError(f"cannot listen on {socket_path}: {exc.strerror or exc}") from exc
+    server.listen(1)
+    return server
 
 
 def serve(socket_path: Path, store: StateStore, spec: ChainSpec, max_sessions: int | None = None) -> None:
     """Listen on `socket_path` and serve sessions one after another."""
-    if socket_path.exists():
-        socket_path.unlink()
     target = FuzzTarget(store, spec)
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
-        server.bind(str(socket_path))
-        server.listen(1)
+    with listen(socket_path) as server:
         served = 0
         try:
             while max_sessions is None or served < max_sessions:

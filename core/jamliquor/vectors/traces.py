@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..codec import BLOB, H32, Bytes, Seq, decode, field, struct
+from ..codec import BLOB, H32, Bytes, Seq, decode, encode, field, struct
 from ..spec import TINY, ChainSpec
 from ..types import Block, Header
 
@@ -45,3 +45,20 @@ def load_genesis(path: Path, spec: ChainSpec = TINY) -> Genesis:
 def step_files(trace_dir: Path) -> list[Path]:
     """The numbered step files of a trace directory, in order (genesis excluded)."""
     return sorted(p for p in trace_dir.glob("*.bin") if p.stem.isdigit())
+
+
+def raw_state(root: bytes, kv: dict[bytes, bytes]) -> RawState:
+    return RawState(root, tuple(KeyValue(k, v) for k, v in sorted(kv.items())))
+
+
+def step_name(index: int) -> str:
+    """The official layout's step file name: eight decimal digits, from 00000001."""
+    return f"{index:08d}.bin"
+
+
+def write_genesis(path: Path, header: Header, root: bytes, kv: dict[bytes, bytes], spec: ChainSpec) -> None:
+    path.write_bytes(encode(Genesis(header, raw_state(root, kv)), spec))
+
+
+def write_step(path: Path, pre: RawState, block: Block, post: RawState, spec: ChainSpec) -> None:
+    path.write_bytes(encode(TraceStep(pre, block, post), spec))

@@ -148,9 +148,12 @@ def _emit(prog: I.Program, pc: int, k: int, src: _Source, env: dict, start: int)
         _side_exit(src, src.expr(I.BRANCH_REG[op], a=r(ra), b=r(rb)), _exit(k, target, start))
     elif op == 40 and args[0] is not None:
         return args[0]  # static jump: the path continues at its target
-    elif op == 80 and args[2] is not None:
+    elif op == 80:  # ω'_A = ν_X even when the target is not a block start (then: panic)
         ra, x, target = args
-        src.lines.append(f"{r(ra)} = {x}")
+        src.lines.append(f"{r(ra)} = {x & I.M64}")
+        if target is None:
+            src.lines += [f"s = {k}", "raise Panic"]
+            return None
         return target
     elif op == 1:
         pass  # fallthrough
@@ -160,11 +163,13 @@ def _emit(prog: I.Program, pc: int, k: int, src: _Source, env: dict, start: int)
             ra, x = args
             src.lines += [f"t = JD.get(({r(ra)} + {x}) & {_ADDRESS_MASK})",
                           f"if t is not None: {WRITE_BACK}; return t, gas - {k + 1}"]
-        else:
-            ra, rb, x, y = args
-            src.lines += [f"t = JD.get(({r(rb)} + {y}) & {_ADDRESS_MASK})",
-                          f"if t is not None: {r(ra)} = {x}; {WRITE_BACK}; return t, gas - {k + 1}"]
-        _call(src, env, prog, pc, k)  # raises: halt or panic
+            _call(src, env, prog, pc, k)  # raises: halt or panic
+            return None
+        ra, rb, x, y = args  # the address uses ω_B before ω'_A = ν_X is written, unconditionally
+        env["DJ"] = prog.djump
+        src.lines += [f"A = ({r(rb)} + {y}) & {_ADDRESS_MASK}; {r(ra)} = {x & I.M64}; t = JD.get(A)",
+                      f"if t is not None: {WRITE_BACK}; return t, gas - {k + 1}",
+                      f"s = {k}; DJ(A)"]  # raises: halt or panic
         return None
     elif op == 101:  # sbrk: through the closure, then reload its destination
         rd = args[0]

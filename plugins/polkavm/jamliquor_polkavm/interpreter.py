@@ -16,6 +16,7 @@ from .program import Code, Memory, MemoryFault
 M8, M16, M32, M64 = 0xFF, 0xFFFF, (1 << 32) - 1, (1 << 64) - 1
 HALT_ADDRESS = (1 << 32) - (1 << 16)
 JUMP_ALIGN = 2  # Z_A
+MAX_DECODED = 12288  # decoded closures a program keeps (~720 octets each); beyond, it starts afresh
 
 
 class Panic(Exception):
@@ -305,6 +306,8 @@ class Program:
             return _trap
         f = self.decoded.get(pc)
         if f is None:
+            if len(self.decoded) >= MAX_DECODED:
+                self.decoded.clear()  # a hard cap on this program's memory; hot code is re-decoded
             f = self.decoded[pc] = self._decode(pc)
         return f
 
@@ -451,9 +454,9 @@ def _jump(target: int | None) -> Callable:
 
 def _load_imm_jump(ra: int, x: int, target: int | None) -> Callable:
     def f(regs: list[int], mem: Memory) -> int:
+        regs[ra] = x  # GP A.5.7: ω'_A = ν_X whatever the jump does; Ψ returns ω' on panic
         if target is None:
             raise Panic
-        regs[ra] = x
         return target
 
     return f
@@ -468,9 +471,9 @@ def _djump_reg(prog: Program, ra: int, x: int) -> Callable:
 
 def _load_imm_jump_ind(prog: Program, ra: int, rb: int, x: int, y: int) -> Callable:
     def f(regs: list[int], mem: Memory) -> int:
-        target = prog.djump((regs[rb] + y) & M32)  # uses ω_B before ω'_A is written
-        regs[ra] = x
-        return target
+        address = (regs[rb] + y) & M32  # ω_B before ω'_A is written (they may be one register)
+        regs[ra] = x  # GP A.5.12: ω'_A = ν_X whatever the jump does; Ψ returns ω' on panic
+        return prog.djump(address)
 
     return f
 
@@ -570,7 +573,8 @@ def _store_const_ind(ra: int, x: int, y: int, width: int, nxt: int) -> Callable:
 
 def _sbrk(rd: int, ra: int, nxt: int) -> Callable:
     """sbrk (GP A.5.9): grow the heap by ω_A octets, returning the prior heap pointer; with
-    ω_A = 0 just report it. New pages become writable (per the traces README's guidance)."""
+    ω_A = 0 just report it. New pages become writable (per the traces README's guidance), as
+    zero pages that take storage only when first written (`Memory.allow`)."""
 
     def f(regs: list[int], mem: Memory) -> int:
         size = regs[ra]
@@ -579,10 +583,7 @@ def _sbrk(rd: int, ra: int, nxt: int) -> Callable:
             new_top = current + size
             if new_top > 1 << 32:
                 raise Panic
-            first = -(-current // 4096)
-            last = -(-new_top // 4096)
-            for p in range(first, last):
-                mem.writable[p] = mem.pages.setdefault(p, bytearray(4096))
+            mem.allow(-(-current // 4096), -(-new_top // 4096), True)  # no storage until written
             mem.heap = new_top
         regs[rd] = current
         return nxt

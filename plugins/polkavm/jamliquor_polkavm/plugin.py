@@ -1,9 +1,8 @@
 """The `execute` hook: Ψ (raw code), Ψ_H (host calls through the request's handler) and Ψ_M
-(standard programs with arguments and output), GP appendix A.6–A.8."""
+(standard programs with arguments and output), GP appendix A.6–A.8, on the backend chosen per
+call (`backend.py`): the compiled one (`_pvm.c`, `native.py`) or the Python one (`runloop.py`)."""
 
 from __future__ import annotations
-
-from collections import OrderedDict
 
 from jamliquor.execution import (
     ExecuteRequest,
@@ -15,30 +14,9 @@ from jamliquor.execution import (
 )
 from jamliquor.hookspecs import hookimpl
 
-from .interpreter import Program
+from . import backend, cache, native
+from .program import Memory, MemoryFault, python_memory, raw_layout, standard_init
 from .runloop import run
-from .program import Code, Memory, MemoryFault, deblob, standard_init
-
-_PROGRAMS: OrderedDict[tuple, Program] = OrderedDict()
-# Decoded programs (with their compiled superblocks) are kept per service code, least recently
-# used evicted first. A program costs roughly 100 octets of memory per code octet once hot, so
-# the cache is bounded by total code size as well as by count (128 MB edge budget).
-_CACHE_SIZE = 16
-_CACHE_CODE_OCTETS = 384 * 1024
-
-
-def program_for(code: Code) -> Program:
-    key = (code.code, code.bitmask, code.jump_table)
-    prog = _PROGRAMS.get(key)
-    if prog is None:
-        prog = _PROGRAMS[key] = Program(code)
-        total = sum(len(k[0]) for k in _PROGRAMS)
-        while len(_PROGRAMS) > 1 and (len(_PROGRAMS) > _CACHE_SIZE or total > _CACHE_CODE_OCTETS):
-            evicted, _ = _PROGRAMS.popitem(last=False)
-            total -= len(evicted[0])
-    else:
-        _PROGRAMS.move_to_end(key)
-    return prog
 
 
 class Guest:
@@ -70,6 +48,10 @@ class Guest:
     def is_writable(self, address: int, length: int) -> bool:
         return self._mem.is_writable(address, length)
 
+    def resident_pages(self) -> list[int]:
+        """Indices of the pages that hold storage (written at least once); tests and tools."""
+        return sorted(self._mem.pages)
+
 
 _EXITS = {"halt": ExitReason.HALT, "panic": ExitReason.PANIC, "out_of_gas": ExitReason.OUT_OF_GAS,
           "fault": ExitReason.FAULT, "host": ExitReason.HOST}
@@ -80,15 +62,29 @@ def execute(request: ExecuteRequest) -> ExecuteResult:
     start_gas = request.gas
     try:
         if request.standard:
-            code, registers, mem = standard_init(request.program, request.argument)
+            code_blob, registers, layout = standard_init(request.program, request.argument)
         else:
-            code, mem = deblob(bytes(request.program)), Memory()
+            code_blob, layout = bytes(request.program), raw_layout(request.memory)
             registers = list(request.registers or [0] * 13)
+        entry = cache.entry_for(code_blob)
+        entry.code()  # deblob once per code blob; a malformed one panics below
     except ProgramBlobError:
         # GP Ψ / Ψ_M: an undecodable program panics (and Ψ_M reports no gas used).
         return ExecuteResult(ExitReason.PANIC, start_gas, 0, 0, list(request.registers or [0] * 13))
-    prog = program_for(code)
-    pc, gas = request.pc, start_gas
+    try:
+        if backend.active() == "compiled" and -native.GAS_LIMIT <= start_gas <= native.GAS_LIMIT:
+            return native.execute(backend._pvm, entry.native_program(backend._pvm), request, registers, layout)
+        mem = python_memory(layout)
+        result = _run(entry.python_program(), request, registers, mem)
+        if request.on_exit is not None:
+            request.on_exit(Guest(registers, result.gas_remaining, mem))
+        return result
+    finally:
+        cache.trim()
+
+
+def _run(prog, request: ExecuteRequest, registers: list[int], mem: Memory) -> ExecuteResult:
+    pc, gas, start_gas = request.pc, request.gas, request.gas
     while True:
         out = run(prog, pc, gas, registers, mem)
         gas = out.gas
@@ -119,3 +115,13 @@ def _result(exit_reason: ExitReason, pc: int, gas: int, start_gas: int, register
 @hookimpl
 def jamliquor_execute(request: ExecuteRequest) -> ExecuteResult:
     return execute(request)
+
+
+@hookimpl
+def jamliquor_configure(config) -> None:  # noqa: ANN001 - jamliquor.config.Config
+    backend.set_backend(config.pvm_backend)
+
+
+@hookimpl
+def jamliquor_status() -> str:
+    return backend.status()

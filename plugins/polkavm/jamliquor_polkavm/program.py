@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Iterable
 
 import attrs
 from jamliquor.codec import CodecError, decode_natural
-from jamliquor.execution import ProgramBlobError
+from jamliquor.execution import MemoryRegion, ProgramBlobError
 
 PAGE = 1 << 12  # Z_P
 ZONE = 1 << 16  # Z_Z
@@ -22,34 +22,79 @@ class MemoryFault(Exception):
 
 
 class Memory:
-    """Paged RAM: `pages` maps readable pages (index → 4 KiB); `writable` maps the writable subset
-    to the same page objects, so a store needs one lookup."""
+    """Sparse paged RAM (GP A.1 memory: 2^32 octets in 2^20 pages, each inaccessible, read-only
+    or read-write).
 
-    __slots__ = ("pages", "writable", "heap")
+    Accessibility is a short list of page ranges (`regions`); storage exists only for pages that
+    hold data. `pages` maps every materialised page (index → 4 KiB); `writable` maps the
+    materialised writable subset to the same page objects, so a store needs one lookup. An
+    accessible page that was never written reads as zeros and costs nothing until its first
+    write (sbrk can make hundreds of MB accessible that a service never touches: 128 MB edge
+    budget)."""
+
+    __slots__ = ("pages", "writable", "regions", "heap")
 
     def __init__(self) -> None:
         self.pages: dict[int, bytearray] = {}
         self.writable: dict[int, bytearray] = {}
+        self.regions: list[list] = []  # [first page, end page (exclusive), writable], disjoint
         self.heap = 0  # sbrk's current heap pointer (GP `h` for standard programs, else 0)
 
     def map(self, start: int, length: int, data: bytes = b"", writable: bool = False) -> None:
-        """Make the pages of [start, start+length) accessible, initialised with `data` (page-aligned start)."""
+        """Make the pages of [start, start+length) accessible, initialised with `data` (page-aligned
+        start); only pages that `data` reaches are materialised."""
         assert start % PAGE == 0
-        for n, p in enumerate(range(start // PAGE, (start + length + PAGE - 1) // PAGE)):
-            page = self.pages.setdefault(p, bytearray(PAGE))
+        first, end = start // PAGE, (start + length + PAGE - 1) // PAGE
+        self.allow(first, end, writable)
+        for n in range(min(end - first, (len(data) + PAGE - 1) // PAGE)):
             chunk = data[n * PAGE : (n + 1) * PAGE]
-            page[: len(chunk)] = chunk
-            if writable:
-                self.writable[p] = page
+            if any(chunk):
+                page = self._materialise(first + n)
+                page[: len(chunk)] = chunk
+
+    def allow(self, first: int, end: int, writable: bool) -> None:
+        """Pages [first, end) become accessible (no storage); extends an adjacent region of the
+        same kind, so a heap grown by many sbrk calls stays one region."""
+        if first >= end:
+            return
+        for region in self.regions:
+            if region[2] == writable and region[1] == first:
+                region[1] = end
+                return
+        self.regions.append([first, end, writable])
+
+    def _region(self, page: int) -> list | None:
+        for region in self.regions:
+            if region[0] <= page < region[1]:
+                return region
+        return None
+
+    def _materialise(self, page: int) -> bytearray:
+        store = self.pages.get(page)
+        if store is None:
+            store = self.pages[page] = bytearray(PAGE)
+            region = self._region(page)
+            if region is not None and region[2]:
+                self.writable[page] = store
+        return store
+
+    def page_allowed(self, page: int, write: bool) -> bool:
+        if page in (self.writable if write else self.pages):
+            return True
+        region = self._region(page)
+        return region is not None and (region[2] or not write)
 
     # -- checked access (faults name the lowest inaccessible address) -------------------------
 
     def check(self, address: int, length: int, write: bool) -> None:
-        allowed = self.writable if write else self.pages
-        for i in range(length):
-            a = (address + i) & M32
-            if a // PAGE not in allowed:
-                raise MemoryFault(a)
+        address &= M32
+        length = min(length, 1 << 32)  # beyond that the range wraps onto itself
+        while length > 0:
+            if not self.page_allowed(address // PAGE, write):
+                raise MemoryFault(address)
+            step = min(length, PAGE - address % PAGE)
+            address = (address + step) & M32
+            length -= step
 
     def read(self, address: int, length: int) -> bytes:
         address &= M32
@@ -58,7 +103,15 @@ class Memory:
         if page is not None and off + length <= PAGE:
             return bytes(page[off : off + length])
         self.check(address, length, False)
-        return bytes(self.pages[((address + i) & M32) // PAGE][((address + i) & M32) % PAGE] for i in range(length))
+        out = bytearray()
+        while length > 0:
+            step = min(length, PAGE - address % PAGE)
+            page = self.pages.get(address // PAGE)
+            off = address % PAGE
+            out += page[off : off + step] if page is not None else bytes(step)
+            address = (address + step) & M32
+            length -= step
+        return bytes(out)
 
     def write(self, address: int, data: bytes) -> None:
         address &= M32
@@ -68,9 +121,13 @@ class Memory:
             page[off : off + len(data)] = data
             return
         self.check(address, len(data), True)
-        for i, b in enumerate(data):
-            a = (address + i) & M32
-            self.pages[a // PAGE][a % PAGE] = b
+        view, pos = memoryview(data), 0
+        while pos < len(data):
+            step = min(len(data) - pos, PAGE - address % PAGE)
+            off = address % PAGE
+            self._materialise(address // PAGE)[off : off + step] = view[pos : pos + step]
+            address = (address + step) & M32
+            pos += step
 
     def load(self, address: int, length: int) -> int:
         address &= M32
@@ -109,7 +166,6 @@ class Code:
 _BITS = [bytes((octet >> i) & 1 for i in range(8)) for octet in range(256)]  # k's bits, least significant first
 
 
-@functools.lru_cache(maxsize=64)  # a service's code is deblobbed once, not at every invocation
 def deblob(blob: bytes) -> Code:
     """GP eq. (A.2): E(|j|) ‖ E_1(z) ‖ E(|c|) ‖ E_z(j) ‖ E(c) ‖ E(k), with |k| = |c| bits."""
     try:
@@ -143,8 +199,25 @@ def _zone_up(x: int) -> int:
     return -(-x // ZONE) * ZONE
 
 
-def standard_init(blob: bytes, argument: bytes) -> tuple[Code, list[int], Memory]:
-    """GP eq. (A.37)–(A.43) Y(p, a): the code, initial registers and memory of a standard program."""
+@attrs.frozen
+class Layout:
+    """A machine's initial memory: accessible regions (with their data) and sbrk's heap pointer."""
+
+    regions: tuple[MemoryRegion, ...]
+    heap: int = 0
+
+
+def python_memory(layout: Layout) -> Memory:
+    mem = Memory()
+    for r in layout.regions:
+        mem.map(r.address, r.length, r.data, r.writable)
+    mem.heap = layout.heap
+    return mem
+
+
+def standard_init(blob: bytes, argument: bytes) -> tuple[bytes, list[int], Layout]:
+    """GP eq. (A.37)–(A.43) Y(p, a): the code blob (deblob format), initial registers and memory
+    layout of a standard program."""
     if len(blob) < 11:
         raise ProgramBlobError("standard program blob shorter than its 11-octet header")
     ro_len = int.from_bytes(blob[0:3], "little")
@@ -152,8 +225,8 @@ def standard_init(blob: bytes, argument: bytes) -> tuple[Code, list[int], Memory
     heap_pages = int.from_bytes(blob[6:8], "little")
     stack = int.from_bytes(blob[8:11], "little")
     pos = 11
-    ro = blob[pos : pos + ro_len]
-    rw = blob[pos + ro_len : pos + ro_len + rw_len]
+    ro = bytes(blob[pos : pos + ro_len])
+    rw = bytes(blob[pos + ro_len : pos + ro_len + rw_len])
     pos += ro_len + rw_len
     if pos + 4 > len(blob):
         raise ProgramBlobError("standard program blob truncated before its code length")
@@ -165,22 +238,29 @@ def standard_init(blob: bytes, argument: bytes) -> tuple[Code, list[int], Memory
         raise ProgramBlobError("argument data larger than Z_I")
     if 5 * ZONE + _zone_up(ro_len) + _zone_up(rw_len + heap_pages * PAGE) + _zone_up(stack) + INPUT > 1 << 32:
         raise ProgramBlobError("standard program sections do not fit the 32-bit address space")
-    code = deblob(bytes(blob[pos:]))
-
-    mem = Memory()
-    mem.map(ZONE, _page_up(ro_len), ro)
     rw_start = 2 * ZONE + _zone_up(ro_len)
     rw_end = rw_start + _page_up(rw_len) + heap_pages * PAGE
-    mem.map(rw_start, rw_end - rw_start, rw, writable=True)
-    mem.heap = rw_end
     stack_end = (1 << 32) - 2 * ZONE - INPUT
-    mem.map(stack_end - _page_up(stack), _page_up(stack), writable=True)
     arg_start = (1 << 32) - ZONE - INPUT
-    mem.map(arg_start, _page_up(len(argument)), argument)
+    layout = Layout((
+        MemoryRegion(ZONE, _page_up(ro_len), False, ro),
+        MemoryRegion(rw_start, rw_end - rw_start, True, rw),
+        MemoryRegion(stack_end - _page_up(stack), _page_up(stack), True),
+        MemoryRegion(arg_start, _page_up(len(argument)), False, bytes(argument)),
+    ), heap=rw_end)
 
     registers = [0] * 13
     registers[0] = (1 << 32) - (1 << 16)
     registers[1] = stack_end
     registers[7] = arg_start
     registers[8] = len(argument)
-    return code, registers, mem
+    return bytes(blob[pos:]), registers, layout
+
+
+def raw_layout(regions: Iterable[MemoryRegion]) -> Layout:
+    """Plain Ψ: the caller's regions (page-aligned), heap pointer 0."""
+    regions = tuple(regions)
+    for r in regions:
+        if r.address % PAGE or r.address < 0 or r.length < 0 or r.address + r.length > 1 << 32 or len(r.data) > r.length:
+            raise ProgramBlobError(f"memory region at {r.address:#x} (+{r.length}) is not page-aligned within 2^32")
+    return Layout(regions)

@@ -11,6 +11,7 @@ from .program import Memory, MemoryFault
 # compile()), so a pc is compiled from its COMPILE_AFTER-th visit; the counts persist with the
 # cached program, so a service's hot code is compiled once per node.
 COMPILE_AFTER = 16
+MAX_SEGMENTS = 1024  # compiled superblocks a program keeps (~10 KiB each); beyond, it starts afresh
 
 
 class _Cold:  # a pc not compiled yet: never affordable, so it is single-stepped
@@ -41,6 +42,8 @@ def run(prog: Program, pc: int, gas: int, regs: list[int], mem: Memory) -> Outco
             if seg is None:
                 visits = heat[pc] + 1
                 if visits >= COMPILE_AFTER:
+                    if len(segments) >= MAX_SEGMENTS:
+                        segments.clear()  # a hard cap on this program's memory (cache.py)
                     seg = segments[pc] = compile_segment(prog, pc)
                 else:
                     if visits < 256:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...block import BlockError
+from ...chainspec import load_chainspec
 from ...codec import CodecError
 from ...spec import TINY, ChainSpec
 from ...state import ChainState
@@ -61,9 +62,18 @@ def trace_dirs(path: Path) -> list[Path]:
     return sorted(d for d in path.rglob("*") if d.is_dir() and step_files(d))
 
 
+def trace_spec(directory: Path, spec: ChainSpec | None) -> ChainSpec:
+    """The spec to replay a trace with: the forced one, else that of a JIP-4 `chainspec.json`
+    beside the steps (as `jamliquor devchain` writes), else tiny (the official traces)."""
+    if spec is not None:
+        return spec
+    document = directory / "chainspec.json"
+    return load_chainspec(document).spec if document.exists() else TINY
+
+
 def run(path: Path, spec: ChainSpec | None) -> Iterator[CaseResult]:
-    chain = spec or TINY  # the official traces are tiny-spec only
     root = path if path.is_dir() else path.parent
     for directory in trace_dirs(path):
+        chain = trace_spec(directory, spec)
         for step_path in step_files(directory):
             yield guarded(str(step_path.relative_to(root)), lambda p=step_path: check_step(p, chain))
