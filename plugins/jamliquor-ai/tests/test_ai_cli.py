@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from jamliquor.cli import app
 from jamliquor.plugins import set_default_host
 
-from conftest import DATA
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from jamliquor.predict.features import FEATURE_COUNT
 from jamliquor_ai.plugin import AiPlugin
 from jamliquor_ai.store import SHIPPED_DIR, ModelStore
 
-from conftest import DATA
+DATA = Path(__file__).resolve().parent / "data"
 
 FEATURES = [1.0] * FEATURE_COUNT
 MAX_SHIPPED_BYTES = 64 * 1024
