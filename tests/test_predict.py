@@ -74,10 +74,10 @@ def test_calibration_unit() -> None:
 
 def test_errors_and_table() -> None:
     e = errors([2.0, 1.0], [1.0, 1.0])
-    assert (e.mae, e.mape) == (0.5, 50.0) and str(e) == "0.50 / 50%"
+    assert (e.mae, e.mape) == (0.5, 50.0) and str(e) == "0.5 / 50%"
     row = category_row("x", [1.0, 1.0], [2.0, 1.0], [1.0, 1.0])
     table = markdown_table([row])
-    assert "| x | 2 | 1.00 | 0.50 / 50% | 0.00 / 0% | — | — |" in table
+    assert "| x | 2 | 1.00 | 0.5 / 50% | 0 / 0% | — | — | — |" in table
 
 
 def test_predict_through_the_hook() -> None:

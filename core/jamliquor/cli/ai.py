@@ -34,7 +34,7 @@ def models() -> None:
 @app.command("evaluate")
 def evaluate(
     dirs: list[Path] = typer.Argument(..., help="Trace directories (genesis.bin and numbered steps); one row each."),
-    repeats: int = typer.Option(3, "--repeats", min=1, help="Imports per block; the least CPU time is the label."),
+    repeats: int = typer.Option(5, "--repeats", min=1, help="(calibration, import) pairs per block; the label is the median ratio."),
     memory: bool = typer.Option(True, "--memory/--no-memory", help="Also measure peak heap (tracemalloc; slow)."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N blocks of each trace."),
 ) -> None:
@@ -54,7 +54,8 @@ def evaluate(
         rows.append(category_row(d.name, [s.units for s in samples], [m.units for m in model],
                                  [b.units for b in base] if base else None,
                                  [s.peak_mib for s in samples] if memory else None,
-                                 [m.peak_mib for m in model] if memory else None))
+                                 [m.peak_mib for m in model] if memory else None,
+                                 [b.peak_mib for b in base] if memory and base else None))
     typer.echo(markdown_table(rows, first_column="trace"))
     typer.echo(f"\ntime in calibration units (cu); 1 cu = {device_calibration().unit_seconds * 1000:.2f} ms CPU on this device")
 

@@ -57,15 +57,17 @@ def workload() -> int:
     return acc + regs[0]
 
 
+def timed_workload() -> float:
+    """CPU seconds of one `workload()` run."""
+    start = time.process_time()
+    workload()
+    return time.process_time() - start
+
+
 def measure(runs: int = _RUNS) -> Calibration:
     """Run the workload `runs` times (after one warm-up) and keep the fastest."""
     workload()
-    best = float("inf")
-    for _ in range(runs):
-        start = time.process_time()
-        workload()
-        best = min(best, time.process_time() - start)
-    return Calibration(best)
+    return Calibration(min(timed_workload() for _ in range(runs)))
 
 
 _device: Calibration | None = None

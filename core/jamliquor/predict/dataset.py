@@ -1,11 +1,12 @@
 """Labelled import-cost samples: import a trace block by block and record features and costs.
 
 For each block: its features (`features.block_features`, computed before the import), the CPU
-time of importing it and computing the posterior state root (the least of `repeats` imports of
-the same block on the same, immutable, prior state), expressed in calibration units of this
-device, and the peak Python heap the import allocates (tracemalloc, MiB). CPU time rather than
-wall-clock time, and the least of several runs, keep the labels usable on a machine shared with
-other work; the calibration is re-measured before every block (`recalibrate_every`) for the same reason.
+time of importing it and computing the posterior state root in calibration units of this device,
+and the peak Python heap the import allocates (tracemalloc, MiB). The time label pairs each of
+`repeats` imports of the block (on the same, immutable, prior state; a first import warms the
+caches as the node's previous block would have) with a calibration run just before it and takes
+the median ratio: CPU time rather than wall-clock time, and paired ratios, keep the labels usable
+on a machine shared with other work (`paired_units`).
 Used by the training script (`plugins/jamliquor-ai/training/`) and `jamliquor ai evaluate`.
 """
 
@@ -30,7 +31,6 @@ from . import calibration
 from .features import FEATURE_NAMES, block_features
 
 _MIB = 1024 * 1024
-_CALIBRATION_RUNS = 3
 
 
 class TraceDirError(JamLiquorError):
@@ -76,30 +76,41 @@ def peak_import_mib(state: ChainState, block, host=None) -> float:
         tracemalloc.stop()
 
 
-def trace_samples(trace_dir: Path, repeats: int = 3, memory: bool = True, recalibrate_every: int = 1,
-                  host=None, progress: Callable[[str], None] | None = None, limit: int | None = None) -> Iterator[Sample]:
+def paired_units(state: ChainState, block, repeats: int, host=None) -> tuple[float, float]:
+    """(units, seconds): each of `repeats` imports of `block` right after one calibration run, the
+    median of the ratios. A pair runs within some 20 ms, so both halves mostly meet the same
+    contention on a shared machine, and the median drops the pairs that did not."""
+    pairs = []
+    for _ in range(repeats):
+        unit = calibration.timed_workload()
+        seconds = timed_import(state, block, host)[1]
+        pairs.append((seconds / unit, seconds))
+    pairs.sort()
+    return pairs[len(pairs) // 2]
+
+
+def trace_samples(trace_dir: Path, repeats: int = 5, memory: bool = True, host=None,
+                  progress: Callable[[str], None] | None = None, limit: int | None = None) -> Iterator[Sample]:
     """One `Sample` per accepted block of the trace at `trace_dir` (the first `limit` steps), in order."""
     state, steps = trace_blocks(trace_dir)
     steps = steps[:limit] if limit is not None else steps
-    for n, path in enumerate(steps):
-        if n % recalibrate_every == 0:
-            unit = calibration.measure(_CALIBRATION_RUNS).unit_seconds
+    calibration.workload()  # warm
+    for path in steps:
         step = load_step(path, state.spec)
         features = block_features(state, step.block)
         try:
-            post, best = timed_import(state, step.block, host)
+            post, _ = timed_import(state, step.block, host)
         except (BlockError, StateError):
             if step.post_state.state_root != step.pre_state.state_root:
                 raise TraceDirError(f"{trace_dir.name}/{path.name}: block rejected, but the trace accepts it") from None
             continue  # a block the trace expects to fail: no cost sample
         if post.root() != step.post_state.state_root:
             raise TraceDirError(f"{trace_dir.name}/{path.name}: state root differs from the trace")
-        for _ in range(repeats - 1):
-            best = min(best, timed_import(state, step.block, host)[1])
+        units, seconds = paired_units(state, step.block, repeats, host)
         peak = peak_import_mib(state, step.block, host) if memory else 0.0
         if progress:
             progress(path.name)
-        yield Sample(trace_dir.name, path.name, features, best / unit, peak, best, unit)
+        yield Sample(trace_dir.name, path.name, features, units, peak, seconds, seconds / units)
         state = post
 
 

@@ -18,7 +18,7 @@ class Errors:
     mape: float  # percent
 
     def __str__(self) -> str:
-        return f"{self.mae:.2f} / {self.mape:.0f}%"
+        return f"{self.mae:.3g} / {self.mape:.0f}%"
 
 
 def errors(predicted: Sequence[float], actual: Sequence[float]) -> Errors:
@@ -37,20 +37,22 @@ class CategoryRow:
     baseline: Errors | None  # linear baseline, time
     model_memory: Errors | None  # import-cost, peak MiB
     mean_mib: float = 0.0
+    baseline_memory: Errors | None = None  # linear baseline, peak MiB
 
 
 def category_row(category: str, actual_units: Sequence[float], model_units: Sequence[float] | None,
                  baseline_units: Sequence[float] | None, actual_mib: Sequence[float] | None = None,
-                 model_mib: Sequence[float] | None = None) -> CategoryRow:
-    memory = errors(model_mib, actual_mib) if model_mib and actual_mib else None
+                 model_mib: Sequence[float] | None = None, baseline_mib: Sequence[float] | None = None) -> CategoryRow:
     return CategoryRow(category, len(actual_units), sum(actual_units) / len(actual_units),
                        errors(model_units, actual_units) if model_units else None,
                        errors(baseline_units, actual_units) if baseline_units else None,
-                       memory, sum(actual_mib) / len(actual_mib) if actual_mib else 0.0)
+                       errors(model_mib, actual_mib) if model_mib and actual_mib else None,
+                       sum(actual_mib) / len(actual_mib) if actual_mib else 0.0,
+                       errors(baseline_mib, actual_mib) if baseline_mib and actual_mib else None)
 
 
 HEADER = ("held-out category", "blocks", "mean time (cu)", "import-cost MAE / MAPE", "linear MAE / MAPE",
-          "mean peak (MiB)", "import-cost memory MAE / MAPE")
+          "mean peak (MiB)", "import-cost peak MAE / MAPE", "linear peak MAE / MAPE")
 
 
 def markdown_table(rows: Iterable[CategoryRow], first_column: str = HEADER[0]) -> str:
@@ -58,6 +60,6 @@ def markdown_table(rows: Iterable[CategoryRow], first_column: str = HEADER[0]) -
     lines = ["| " + " | ".join((first_column, *HEADER[1:])) + " |", "|" + "---|" * len(HEADER)]
     for r in rows:
         cells = (r.category, str(r.blocks), f"{r.mean_units:.2f}", str(r.model or "—"), str(r.baseline or "—"),
-                 f"{r.mean_mib:.2f}" if r.model_memory else "—", str(r.model_memory or "—"))
+                 f"{r.mean_mib:.3f}" if r.model_memory else "—", str(r.model_memory or "—"), str(r.baseline_memory or "—"))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

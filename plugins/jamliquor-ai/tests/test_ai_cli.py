@@ -67,8 +67,8 @@ def test_evaluate_prints_the_table(short_trace: Path, data_dir, fresh_plugin) ->
     assert result.exit_code == 0, result.output
     row = next(line for line in result.output.splitlines() if line.startswith("| storage_light"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[1] == "4" and re.fullmatch(r"[\d.]+ / \d+%", cells[3]) and re.fullmatch(r"[\d.]+ / \d+%", cells[4])
-    assert re.fullmatch(r"[\d.]+ / \d+%", cells[6])  # memory predicted and measured
+    assert cells[1] == "4" and re.fullmatch(r"[\d.e-]+ / \d+%", cells[3]) and re.fullmatch(r"[\d.e-]+ / \d+%", cells[4])
+    assert re.fullmatch(r"[\d.e-]+ / \d+%", cells[6]) and re.fullmatch(r"[\d.e-]+ / \d+%", cells[7])  # memory
 
 
 def test_install_model_and_list(data_dir, fresh_plugin) -> None:

@@ -166,3 +166,14 @@ def test_swap_under_concurrent_predictions_drops_nothing(tmp_path: Path) -> None
 def test_prediction_errors_are_typed_for_the_kernel(tmp_path: Path) -> None:
     with pytest.raises(PredictionError):
         predict(host_with(ModelStore(None)), IMPORT_COST, [])
+
+
+def test_configure_opens_the_store_under_data_dir(tmp_path: Path) -> None:
+    from jamliquor.config import load_config
+
+    plugin = AiPlugin()
+    plugin.jamliquor_configure(load_config(tmp_path / "none.toml", env={"JAMLIQUOR_DATA_DIR": str(tmp_path)}))
+    assert plugin.store.installed_dir == tmp_path / "models"
+    assert plugin.jamliquor_status() == "models: import-cost (shipped), import-cost-linear (shipped)"
+    plugin.jamliquor_install_model(IMPORT_COST, str(DATA / "constant.tflite"))
+    assert plugin.jamliquor_status() == "models: import-cost (installed), import-cost-linear (shipped)"

@@ -7,8 +7,10 @@ Reproducible end to end (see ../README.md for the environment, TensorFlow being 
 1. Dataset: each trace directory is imported block by block (`jamliquor.predict.dataset`):
    features before the import, import CPU time in calibration units (least of 3 imports,
    calibration re-measured before every block), peak heap (tracemalloc). Categories are the
-   directory names. Without `--dataset`, the official traces (`$JAM_TEST_VECTORS/traces/*`) and
-   any `--devchain` directories are imported and the CSV is written to `data/samples.csv`.
+   directory names (labels: `paired_units`, 5 pairs per block). Without `--dataset`, the official traces (`$JAM_TEST_VECTORS/traces/*`) and
+   the `--devchain` directories are imported (without `--devchain`, the script first runs
+   `jamliquor devchain --validators 6 --slots DEVCHAIN_SLOTS` into a temporary directory: tickets,
+   ticket- and fallback-sealed blocks, preimages) and the CSV is written to `data/samples.csv`.
 2. Split by category, never by block: train on TRAIN_CATEGORIES (plus every devchain directory),
    test on the others. Also leave-one-category-out for every category (the report's second table).
 3. Models, same features for both:
@@ -30,6 +32,7 @@ import argparse
 import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 from collections import defaultdict
@@ -55,6 +58,7 @@ QUANT_TOLERANCE = 1.0  # MAPE points a quantized model may lose on any held-out 
 SEED = 17
 STEPS = 3000
 MAX_MODEL_BYTES = 64 * 1024
+DEVCHAIN_SLOTS = 96  # eight tiny epochs
 
 
 # ---------------------------------------------------------------------------- dataset
@@ -71,6 +75,15 @@ def build_dataset(trace_dirs: list[Path], out: Path) -> list[Sample]:
     out.parent.mkdir(parents=True, exist_ok=True)
     write_csv(iter(samples), out)
     return samples
+
+
+def run_devchain(out: Path) -> Path:
+    """A tiny dev chain written by `jamliquor devchain` (the one beside this interpreter)."""
+    command = [str(Path(sys.executable).parent / "jamliquor"), "devchain", "--validators", "6",
+               "--slots", str(DEVCHAIN_SLOTS), "--out", str(out), "--quiet"]
+    print(" ".join(command[1:]), file=sys.stderr)
+    subprocess.run(command, check=True, stdout=sys.stderr)
+    return out
 
 
 def arrays(samples: list[Sample]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -171,7 +184,7 @@ def table_rows(cats: np.ndarray, Y: np.ndarray, model_pred: np.ndarray, base_pre
     for c in categories:
         m = cats == c
         rows.append(category_row(c, list(Y[m, 0]), list(model_pred[m, 0]), list(base_pred[m, 0]),
-                                 list(Y[m, 1]), list(model_pred[m, 1])))
+                                 list(Y[m, 1]), list(model_pred[m, 1]), list(base_pred[m, 1])))
     return rows
 
 
@@ -188,7 +201,9 @@ def main() -> None:
         dataset_note = f"reused {args.dataset.name}"
     else:
         traces = args.traces or [default_root() / "traces" / c for c in OFFICIAL]
-        samples = build_dataset([*traces, *args.devchain], args.out_dataset)
+        with tempfile.TemporaryDirectory() as tmp:
+            devchains = args.devchain or [run_devchain(Path(tmp) / "devchain")]
+            samples = build_dataset([*traces, *devchains], args.out_dataset)
         dataset_note = f"generated into {args.out_dataset.relative_to(HERE)}"
     X, Y, cats = arrays(samples)
     present = sorted(set(cats))
@@ -239,9 +254,10 @@ def main() -> None:
         "",
         f"* Dataset: {len(samples)} blocks ({dataset_note}); categories: "
         + ", ".join(f"{c} ({counts[c]})" for c in present) + ".",
-        f"* Labels: import + state-root CPU time, least of 3 imports, in calibration units "
-        f"(unit measured before each block: {min(units):.2f}–{max(units):.2f} ms, median "
-        f"{sorted(units)[len(units) // 2]:.2f} ms on the machine that generated it); peak heap by tracemalloc, MiB.",
+        f"* Labels: import + state-root CPU time in calibration units, the median of 5 (calibration run, "
+        f"import) ratios per block (the unit varied {min(units):.2f}–{max(units):.2f} ms, median "
+        f"{sorted(units)[len(units) // 2]:.2f} ms, on the shared machine that generated it); "
+        f"peak heap by tracemalloc, MiB.",
         f"* Features ({len(FEATURE_NAMES)}, set `{FEATURE_SET_ID}`): " + ", ".join(FEATURE_NAMES) + ".",
         f"* Split by category: trained on {', '.join(c for c in present if c not in TEST_CATEGORIES)}; "
         f"held out: {', '.join(tests)}.",
