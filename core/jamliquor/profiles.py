@@ -35,7 +35,8 @@ class AuthorBudget:
 # in about 2 s on `edge` (128 MB, ~1 GHz: about a third of the 2-core development VM's speed) and
 # in about 2 s on `desktop`; `server` is bounded by the spec alone. Items leave room for a full
 # spec's V assurances, C guarantees and K tickets (1023 + 341 + 16); gas is what accumulating the
-# included reports later costs at the PVM's ~25 M gas/s (VM), the dominant import cost.
+# included reports later costs on the portable Python PVM backend (7–25 M gas/s on the VM; the
+# compiled backend is ~40× faster), the dominant import cost.
 # The predicted-time limit: 2 s on both; the edge unit assumes the same third of the VM's speed
 # (the VM's calibration unit is about 7 ms of CPU time), to be replaced by a measured one.
 DEVICE_PROFILES: dict[str, AuthorBudget] = {
