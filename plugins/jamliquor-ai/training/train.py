@@ -194,7 +194,10 @@ def main() -> None:
     ap.add_argument("--traces", type=Path, nargs="*", help="trace directories (default: the official six)")
     ap.add_argument("--devchain", type=Path, nargs="*", default=[], help="`jamliquor devchain` output directories")
     ap.add_argument("--out-dataset", type=Path, default=HERE / "data" / "samples.csv")
+    ap.add_argument("--out", type=Path, help="write models and REPORT.md here instead of shipping them "
+                    "(e.g. a model for devices on the Python PVM backend, installed with `jamliquor ai install-model`)")
     args = ap.parse_args()
+    models_dir, report_dir = (args.out, args.out) if args.out else (MODELS_DIR, HERE)
 
     if args.dataset:
         samples = read_csv(args.dataset)
@@ -204,7 +207,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             devchains = args.devchain or [run_devchain(Path(tmp) / "devchain")]
             samples = build_dataset([*traces, *devchains], args.out_dataset)
-        dataset_note = f"generated into {args.out_dataset.relative_to(HERE)}"
+        dataset_note = f"generated into {args.out_dataset.name}"
     X, Y, cats = arrays(samples)
     present = sorted(set(cats))
     train_mask = ~np.isin(cats, TEST_CATEGORIES)
@@ -237,9 +240,9 @@ def main() -> None:
     assert len(content) <= MAX_MODEL_BYTES, f"model of {len(content)} bytes exceeds {MAX_MODEL_BYTES}"
     baseline_content = to_tflite(linear, "float32", X[train_mask])
     baseline_pred = run_tflite(baseline_content, X)
-    MODELS_DIR.mkdir(parents=True, exist_ok=True)
-    (MODELS_DIR / "import-cost.tflite").write_bytes(content)
-    (MODELS_DIR / "import-cost-linear.tflite").write_bytes(baseline_content)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    (models_dir / "import-cost.tflite").write_bytes(content)
+    (models_dir / "import-cost-linear.tflite").write_bytes(baseline_content)
     shipped_rows = table_rows(cats, Y, shipped_pred, baseline_pred, tests)
 
     counts = defaultdict(int)
@@ -259,6 +262,7 @@ def main() -> None:
         f"{sorted(units)[len(units) // 2]:.2f} ms, on the shared machine that generated it); "
         f"peak heap by tracemalloc, MiB.",
         f"* Features ({len(FEATURE_NAMES)}, set `{FEATURE_SET_ID}`): " + ", ".join(FEATURE_NAMES) + ".",
+        f"* PVM backend: {os.environ.get('JAMLIQUOR_PVM_BACKEND', 'auto (compiled where built)')}.",
         f"* Split by category: trained on {', '.join(c for c in present if c not in TEST_CATEGORIES)}; "
         f"held out: {', '.join(tests)}.",
         f"* Shipped `import-cost.tflite`: {chosen}, {len(content)} bytes; `import-cost-linear.tflite`: "
@@ -290,8 +294,8 @@ def main() -> None:
         f"| (intercept) | {additive[1][0]:.4g} | {additive[1][1]:.4g} |",
         "",
     ]
-    (HERE / "REPORT.md").write_text("\n".join(report))
-    (HERE / "report.json").write_text(json.dumps({
+    (report_dir / "REPORT.md").write_text("\n".join(report))
+    (report_dir / "report.json").write_text(json.dumps({
         "feature_set": FEATURE_SET_ID, "chosen": chosen, "bytes": len(content),
         "held_out": {r.category: {"model_mae": r.model.mae, "model_mape": r.model.mape, "linear_mae": r.baseline.mae,
                                   "linear_mape": r.baseline.mape} for r in shipped_rows},
