@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -148,11 +149,12 @@ def test_swap_under_concurrent_predictions_drops_nothing(tmp_path: Path) -> None
     threads = [threading.Thread(target=worker, args=(seen,)) for seen in per_thread]
     for t in threads:
         t.start()
-    while min(map(len, per_thread)) < 20:
+    deadline = time.monotonic() + 60  # bounded even if predictions fail
+    while min(map(len, per_thread)) < 20 and time.monotonic() < deadline:
         stop.wait(0.001)
     store.install(IMPORT_COST, DATA / "constant.tflite")
     counts = [len(seen) for seen in per_thread]
-    while any(len(seen) < n + 20 for seen, n in zip(per_thread, counts)):
+    while any(len(seen) < n + 20 for seen, n in zip(per_thread, counts)) and time.monotonic() < deadline:
         stop.wait(0.001)
     stop.set()
     for t in threads:
