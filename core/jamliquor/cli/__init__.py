@@ -15,7 +15,7 @@ from typer.exceptions import TyperException
 
 from .. import GP_VERSION, __version__
 from ..config import ConfigError, load_config
-from . import ai, bench, chainspec, conformance, devchain, fuzz, keys, plugins, rpc, trace_import
+from . import ai, bench, chainspec, conformance, devchain, fuzz, keys, plugins, pqc, rpc, sealing, trace_import
 from .errors import report
 
 
@@ -77,7 +77,10 @@ app.command("bench")(bench.bench)
 app.command("devchain")(devchain.devchain)
 app.command("rpc-call")(rpc.rpc_call)
 app.add_typer(plugins.app, name="plugins")
+app.add_typer(pqc.app, name="pqc")
 app.add_typer(keys.app, name="keys")
+keys.app.command("seal")(sealing.seal_key)
+keys.app.command("unseal")(sealing.unseal_key)
 app.add_typer(chainspec.app, name="chainspec")
 app.add_typer(ai.app, name="ai")
 
