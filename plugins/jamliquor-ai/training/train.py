@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
-from itertools import chain
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -45,7 +44,7 @@ import numpy as np
 
 from jamliquor.predict import calibration
 from jamliquor.predict.dataset import Sample, read_csv, trace_samples, write_csv
-from jamliquor.predict.evaluation import category_row, errors, markdown_table
+from jamliquor.predict.evaluation import category_row, markdown_table
 from jamliquor.predict.features import FEATURE_NAMES, FEATURE_SET_ID
 from jamliquor.vectors import default_root
 
@@ -214,7 +213,6 @@ def main() -> None:
     tests = [c for c in TEST_CATEGORIES if c in present]
 
     additive, linear = fit_additive(X[train_mask], Y[train_mask]), fit_linear(X[train_mask], Y[train_mask])
-    fixed_rows_np = table_rows(cats, Y, linear_predict(additive, X), linear_predict(linear, X), tests)
 
     # Leave one category out, for every category (each row: both models trained without it).
     loco = []
@@ -224,7 +222,6 @@ def main() -> None:
         loco.extend(table_rows(cats, Y, linear_predict(a, X), linear_predict(l, X), [c]))
 
     # Conversion: smallest variant within tolerance of float32 on every held-out category.
-    X_test = X[np.isin(cats, tests)]
     variants = {}
     for mode in ("float32", "float16", "int8"):
         content = to_tflite(additive, mode, X[train_mask])
