@@ -5,7 +5,9 @@ GP rules): the seal against the view after H; then the entries of the state afte
 checks need, proved (CE 129, `proof`) against N's prior-state root — which N's valid seal makes
 trustworthy — reconciled with the view and used for N's markers; only then is N recorded. Any
 failure leaves the tree and the best head as they were. The best head follows the GP's rule
-(best_chain.tex): the verified chain with the most ticket-sealed blocks, then the later slot.
+(best_chain.tex): the verified chain with the most ticket-sealed blocks; ties go to the longer
+chain, then the lower header hash, as the node breaks them. (The light client keeps no finality
+and does not screen equivocations: it follows what its peers' verified headers say.)
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ class Verified:
     ticketed: bool
     weight: int
     parent_slot: int  # the slot of the block whose posterior state this header's H_R commits
+    height: int = 0  # ancestors since genesis (the best-chain tie-break)
+
+    def rank(self) -> tuple[int, int, bytes]:
+        """Best chain (best_chain.tex): most ticket-sealed blocks, then the longer chain, then (as
+        the node breaks ties, deterministically) the lower header hash."""
+        return (self.weight, self.height, bytes(255 - b for b in self.hash))
 
 
 @struct
@@ -67,6 +75,7 @@ class Checkpoint:
     ticketed: bool = field(BOOL)
     weight: int = field(U32)
     parent_slot: int = field(U32)
+    height: int = field(U32)
 
 
 @attrs.define
@@ -158,7 +167,7 @@ class LightChain:
         ctx = seal_context(view, header.slot, spec)
         entropy_output, ticketed = check_header(header, parent.hash, view, ctx, spec)
         # The seal is valid: N's prior-state root commits the state after H; prove what the rest needs.
-        anchor = Verified(h, header, view, ticketed, parent.weight + ticketed, parent.header.slot)
+        anchor = Verified(h, header, view, ticketed, parent.weight + ticketed, parent.header.slot, parent.height + 1)
         proved = await self.components(peer, anchor, proved_components(view, header, spec))
         view = reconcile(view, proved)
         queued = tuple(proved["queued_validators"]) if "queued_validators" in proved else None
@@ -168,7 +177,7 @@ class LightChain:
     def _record(self, verified: Verified) -> None:
         self.records[verified.hash] = verified
         self.stats.headers += 1
-        if (verified.weight, verified.header.slot) > (self.best.weight, self.best.header.slot):
+        if verified.rank() > self.best.rank():
             self.best = verified
             for listener in self.on_best:
                 listener(verified)
@@ -227,7 +236,7 @@ class LightChain:
         """Write the best head as the data dir's checkpoint (atomically replaced)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         b = self.best
-        blob = encode(Checkpoint(self.genesis.hash, b.header, b.view, b.ticketed, b.weight, b.parent_slot), self.spec)
+        blob = encode(Checkpoint(self.genesis.hash, b.header, b.view, b.ticketed, b.weight, b.parent_slot, b.height), self.spec)
         tmp = data_dir / (CHECKPOINT_FILE + ".tmp")
         tmp.write_bytes(blob)
         tmp.replace(data_dir / CHECKPOINT_FILE)
@@ -243,7 +252,7 @@ class LightChain:
             raise LightError(f"{path}: not a light-client checkpoint for this chainspec: {exc}") from exc
         if cp.genesis != self.genesis.hash:
             raise LightError(f"{path}: checkpoint of another chain (genesis {cp.genesis.hex()})")
-        record = Verified(header_hash(cp.header, self.spec), cp.header, cp.view, cp.ticketed, cp.weight, cp.parent_slot)
+        record = Verified(header_hash(cp.header, self.spec), cp.header, cp.view, cp.ticketed, cp.weight, cp.parent_slot, cp.height)
         self.records[record.hash] = record
         self.best = record
         return True
