@@ -161,6 +161,8 @@ def verify_range(root: bytes, start: bytes, end: bytes, nodes: Sequence[bytes],
         if index < parent_index:
             raise NodeOrder(f"boundary node {index} comes before its parent {parent_index}")
         if not node[0] & 0x80:  # branch: descend on both sides
+            if depth + 1 >= KEY_BITS:
+                raise MalformedProof("a branch below the last key bit")
             visit(node[:32], depth + 1, prefix << 1, True, index)
             visit(node[32:], depth + 1, prefix << 1 | 1, False, index)
             return
