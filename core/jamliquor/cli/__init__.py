@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from .. import GP_VERSION, __version__
-from . import bench, chainspec, conformance, devchain, fuzz, keys, plugins, trace_import
+from . import bench, chainspec, conformance, devchain, fuzz, keys, node, plugins, testnet, trace_import
 from .errors import report
 
 
@@ -58,6 +58,8 @@ app.command("import")(trace_import.import_trace)
 app.command("fuzz-target")(fuzz.fuzz_target)
 app.command("bench")(bench.bench)
 app.command("devchain")(devchain.devchain)
+app.command("node")(node.node)
+app.command("testnet")(testnet.testnet)
 app.add_typer(plugins.app, name="plugins")
 app.add_typer(keys.app, name="keys")
 app.add_typer(chainspec.app, name="chainspec")

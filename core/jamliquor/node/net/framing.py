@@ -27,6 +27,10 @@ class StreamClosed(StreamError):
     """The peer finished or reset the stream (or the connection went away) before we were done."""
 
 
+class StreamTimeout(StreamError):
+    """A read's deadline passed."""
+
+
 class ProtocolViolation(StreamError):
     """The peer broke the stream's protocol: oversize or malformed message, wrong kind, extra data."""
 
@@ -79,11 +83,11 @@ class Stream:
             self._wakeup.clear()
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise StreamError(f"stream {self.id}: timed out waiting for {n} octets")
+                raise StreamTimeout(f"stream {self.id}: timed out waiting for {n} octets")
             try:
                 await asyncio.wait_for(self._wakeup.wait(), remaining)
             except TimeoutError:
-                raise StreamError(f"stream {self.id}: timed out waiting for {n} octets") from None
+                raise StreamTimeout(f"stream {self.id}: timed out waiting for {n} octets") from None
 
     async def read_exactly(self, n: int, timeout: float = DEFAULT_TIMEOUT) -> bytes:
         await self._fill(n, asyncio.get_running_loop().time() + timeout)
@@ -136,11 +140,15 @@ class Stream:
         self._wakeup.clear()
         remaining = deadline - asyncio.get_running_loop().time()
         if remaining <= 0:
-            raise StreamError(f"stream {self.id}: timed out")
+            raise StreamTimeout(f"stream {self.id}: timed out")
         try:
             await asyncio.wait_for(self._wakeup.wait(), remaining)
         except TimeoutError:
-            raise StreamError(f"stream {self.id}: timed out") from None
+            raise StreamTimeout(f"stream {self.id}: timed out") from None
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buf)
 
     # ------------------------------------------------------------------ writing
 
