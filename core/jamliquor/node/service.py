@@ -236,10 +236,20 @@ class Node:
         self.chain.publish(imported)
         self.network.announce(encode(block.header, self.spec), info.slot, h, exclude=source)
         if self.chain.best_hash == h:
-            await self.in_worker(self.pools.prune, post, block)
+            await self.in_worker(self._prune_pools, post, block)
         if imported.finalized:
             last = imported.finalized[-1]
             log.info("finalized slot %d %s…", last.slot, last.hash.hex()[:16])
+
+    def _prune_pools(self, post: ChainState, block: Block) -> None:
+        """After a new best head: forget extrinsics it included or made useless. Tickets stay: a
+        fork may drop the block that carried them, and the authorer skips those already in γ_A
+        (the pool holds at most V·N per contest)."""
+        pools = self.pools
+        pools.preimages.prune(post)
+        pools.guarantees.prune(post, block)
+        pools.assurances.prune(header_hash(block.header, self.spec))
+        pools.disputes.prune(post)
 
     def _submit_preimage(self, requester: int, blob: bytes) -> None:
         """ChainView.submit_preimage: size-checked now, pooled on the worker thread."""
@@ -275,6 +285,7 @@ class Node:
             "tickets": {"proved": self.tickets.proved, "received": self.tickets.received,
                         "pooled": len(self.pools.tickets)},
             "rss_kb": rss, "peak_rss_kb": peak, "uptime": round(time.time() - self.stats.started, 1),
+            "cpu_s": round(time.process_time(), 2),
         }
 
     def _write_status(self) -> None:
