@@ -148,9 +148,10 @@ class Network:
             log.info("peer dropped %s: %s", peer.name, conn.closed_reason or "closed")
 
     def handshake_refused(self, conn: Connection, reason: str) -> None:
+        """A wrong ALPN or certificate: the connection is closed. There is no key to score (the
+        certificate is what failed), and an address is no identity (loopback testnets share one)."""
+        self.node.stats.faults += 1
         log.warning("connection %s refused: %s", conn.remote, reason)
-        if conn.remote is not None:
-            self.scores.fault(conn.remote[0], "handshake")
 
     def violation(self, conn: Connection, error: StreamError) -> None:
         self.fault(conn, "malformed", str(error))
