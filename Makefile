@@ -30,7 +30,9 @@ vectors:
 run: install vectors
 	$(VENV)/bin/jamliquor --version
 	$(VENV)/bin/jamliquor plugins list
-	$(VENV)/bin/jamliquor conformance codec $(JAM_TEST_VECTORS)/codec/tiny
+	rm -rf .run/devchain
+	$(VENV)/bin/jamliquor devchain --validators 6 --slots 36 --out .run/devchain --quiet
+	$(VENV)/bin/jamliquor conformance traces .run/devchain
 
 test: install vectors
 	$(PY) -m pytest $(PYTEST_ARGS)

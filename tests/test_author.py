@@ -9,12 +9,12 @@ import attrs
 import pytest
 
 from jamliquor.author import (
-    ExtrinsicPools, TicketPool, TicketRejected, author_block, claim, contest_at, contest_of_state, prove_ticket,
+    ExtrinsicPools, PooledTicket, TicketPool, TicketRejected, author_block, claim, contest_at, contest_of_state, prove_ticket,
     seal_header,
 )
-from jamliquor.author.tickets import _Entry, select_tickets
+from jamliquor.author.tickets import select_tickets
 from jamliquor.author.log import AuthoringLog, BudgetMeter
-from jamliquor.block import BadEntropySource, BadSeal, extrinsic_hash, header_hash
+from jamliquor.block import BadEntropySource, BadParentStateRoot, BadSeal, extrinsic_hash, header_hash
 from jamliquor.chainspec import dev_genesis, dev_preimages
 from jamliquor.crypto import bandersnatch
 from jamliquor.importer import import_block
@@ -24,7 +24,7 @@ from jamliquor.seal import X_ENTROPY
 from jamliquor.spec import TINY
 from jamliquor.state import ChainState
 from jamliquor.state.keys import component_key
-from jamliquor.stf.safrole import BadTicketProof
+from jamliquor.stf.safrole import BadTicketProof, UnexpectedTicket
 from jamliquor.codec import encode
 from jamliquor.types import AvailAssurance, Judgement, Preimage, TicketBody, TicketEnvelope, Verdict
 from jamliquor.vectors.traces import load_step, step_files
@@ -108,6 +108,24 @@ def test_tampered_ticket_is_rejected(ticketed_block) -> None:
             import_block(state, attrs.evolve(block, header=header, extrinsic=extrinsic))
 
 
+def test_wrong_parent_state_root_is_rejected(ticketed_block) -> None:
+    """GP header.tex: H_R is the prior state's root (eq. 5.8)."""
+    state, authored = ticketed_block
+    header = _reseal(state, 2, attrs.evolve(authored.block.header, parent_state_root=bytes(32)))
+    with pytest.raises(BadParentStateRoot):
+        import_block(state, attrs.evolve(authored.block, header=header))
+
+
+def test_more_tickets_than_the_block_limit_are_rejected(ticketed_block) -> None:
+    """`eq:enforceticketlimit`: at most K tickets per block in the submission period."""
+    state, authored = ticketed_block
+    block = authored.block
+    extrinsic = attrs.evolve(block.extrinsic, tickets=(*block.extrinsic.tickets, block.extrinsic.tickets[-1]))
+    header = _reseal(state, 2, attrs.evolve(block.header, extrinsic_hash=extrinsic_hash(extrinsic, TINY)))
+    with pytest.raises(UnexpectedTicket, match="at most 3"):
+        import_block(state, attrs.evolve(block, header=header, extrinsic=extrinsic))
+
+
 def test_budget_limits_what_is_included(genesis: ChainState) -> None:
     pools = ExtrinsicPools(TINY)
     for blob in dev_preimages():
@@ -160,12 +178,21 @@ def test_ticket_pool_checks_peer_tickets(genesis: ChainState) -> None:
             pool.add(ctx.epoch, bad)
 
 
+def test_own_tickets_proved_at_once_verify_as_a_peer_would(genesis: ChainState) -> None:
+    ctx = contest_of_state(genesis)
+    own = TicketPool().add_own(ctx, Keyring(dev_keys(1)), prove_now=True)
+    assert len(own) == TINY.tickets_per_validator and all(entry.envelope is not None for _, entry in own)
+    peer = TicketPool()
+    peer.contest(ctx)
+    assert [peer.add(ctx.epoch, entry.get()) for _, entry in own] == [tid for tid, _ in own]
+
+
 def test_ticket_selection_keeps_only_tickets_entering_the_accumulator(genesis: ChainState) -> None:
     ctx = contest_of_state(genesis)
     pool = TicketPool()
     entries = pool.contest(ctx)
     for i in range(1, 30, 2):  # odd ids 1..29
-        entries[bytes([i]) * 32] = _Entry(0, TicketEnvelope(0, bytes(784)))
+        entries[bytes([i]) * 32] = PooledTicket(0, TicketEnvelope(0, bytes(784)))
     base = tuple(TicketBody(bytes([i]) * 32, 0) for i in range(0, 24, 2))  # a full accumulator: even ids 0..22
     log = AuthoringLog(1, 0, False, ROOMY)
     chosen = select_tickets(pool, ctx, base, 16, 12, BudgetMeter(ROOMY, log))

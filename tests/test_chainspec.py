@@ -12,7 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from jamliquor.block import header_hash
-from jamliquor.chainspec import Bootnode, ChainspecError, dev_chainspec, dev_genesis, dev_preimages, load_chainspec
+from jamliquor.chainspec import (
+    Bootnode, ChainspecError, dev_chainspec, dev_genesis, dev_preimages, endpoint_metadata, load_chainspec, metadata_endpoint,
+)
 from jamliquor.chainspec.devservice import halting_code
 from jamliquor.cli import app
 from jamliquor.codec import U32, Seq, decode, decode_natural
@@ -99,6 +101,8 @@ def test_dev_genesis_is_consistent() -> None:
     assert [v.bandersnatch for v in kappa[:4]] == [k.bandersnatch for k in keys] and not any(kappa[5].bandersnatch)
     assert kappa == state["previous_validators"] == state["queued_validators"] == state["safrole"].pending
     assert kappa[1].metadata[:18] == bytes(10) + b"\xff\xff" + bytes((127, 0, 0, 1)) + (40001).to_bytes(2, "little")
+    assert metadata_endpoint(kappa[1].metadata) == ("127.0.0.1", 40001)
+    assert metadata_endpoint(endpoint_metadata("2001:db8::7", 9)) == ("2001:db8::7", 9)
     safrole = state["safrole"]
     assert safrole.ring_root == bandersnatch.ring_commitment([v.bandersnatch for v in kappa])  # eq. (6.13)
     assert safrole.sealing_keys.value == fallback_keys(TINY, state["entropy"][2], kappa)  # eq. (6.24)
@@ -133,3 +137,24 @@ def test_chainspec_cli(tmp_path: Path) -> None:
     assert runner.invoke(app, ["chainspec", "new", "--validators", "7", "--out", str(out)]).exit_code == 2
     (tmp_path / "junk.json").write_text("{")
     assert runner.invoke(app, ["chainspec", "show", str(tmp_path / "junk.json")]).exit_code == 2
+
+
+def test_authoring_commands_fail_in_one_line(tmp_path: Path) -> None:
+    """keys / chainspec / devchain errors, run as a user would: one `error:` line, exit 2."""
+    import subprocess
+    import sys
+
+    jamliquor = Path(sys.executable).parent / "jamliquor"
+    (tmp_path / "broken.json").write_text("{")
+    cases = [
+        (["chainspec", "show", str(tmp_path / "missing.json")], "no such file"),
+        (["devchain", "--chainspec", str(tmp_path / "broken.json"), "--slots", "1", "--out", str(tmp_path / "o")], "not JSON"),
+        (["devchain", "--slots", "1", "--out", str(tmp_path / "o"), "--validators", "9"], "at most 6"),
+        (["keys", "derive", "--seed", "0011"], "32 bytes"),
+        (["keys", "show", str(tmp_path / "missing.key")], "no such file"),
+        (["fuzz-target", "--socket", str(tmp_path / "s"), "--chainspec", str(tmp_path / "broken.json")], "not JSON"),
+    ]
+    for args, words in cases:
+        result = subprocess.run([str(jamliquor), *args], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], (args, result.stderr)

@@ -55,10 +55,11 @@ def test_devchain_passes_the_conformance_suite(chain) -> None:
     assert run_suite("traces", out, emit=lines.append) == (SLOTS, 0), lines[:3]
 
 
-def test_devchain_passes_the_independent_replay_client(chain) -> None:
+def test_devchain_passes_the_independent_replay_client(chain, tmp_path: Path) -> None:
     out, _, _ = chain
-    result = subprocess.run(
-        [sys.executable, str(REPLAY), "traces", str(out), "--target-cmd", f"exec {JAMLIQUOR} fuzz-target --socket {{sock}}"],
+    result = subprocess.run(  # a socket of our own: the client's default path is shared machine-wide
+        [sys.executable, str(REPLAY), "traces", str(out), "--sock", str(tmp_path / "target.sock"),
+         "--target-cmd", f"exec {JAMLIQUOR} fuzz-target --socket {{sock}}"],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0 and f"{SLOTS}/{SLOTS} matched" in result.stdout, result.stdout[-2000:] + result.stderr[-1000:]

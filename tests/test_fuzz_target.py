@@ -28,10 +28,11 @@ JAMLIQUOR = Path(sys.executable).parent / "jamliquor"
 CATEGORIES = ("fallback", "safrole", "storage", "storage_light", "preimages", "preimages_light")
 
 
-def test_independent_client_replays_traces(vectors: Path) -> None:
+def test_independent_client_replays_traces(vectors: Path, tmp_path: Path) -> None:
     require(REPLAY, "../shared/tools/fuzz-replay.py")
     result = subprocess.run(
         [sys.executable, str(REPLAY), "traces", *(str(vectors / "traces" / c) for c in CATEGORIES),
+         "--sock", str(tmp_path / "replay.sock"),  # the client's default /tmp path is shared machine-wide
          "--target-cmd", f"exec {JAMLIQUOR} fuzz-target --socket {{sock}}"],
         capture_output=True, text=True, timeout=600,
     )

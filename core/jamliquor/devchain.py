@@ -3,8 +3,8 @@
 For each slot the validator holding its sealing key authors a block through the `author_block`
 hook and the chain advances by importing it through the `import_block` hook (one shared state);
 the two posterior roots must agree. Validators make their Safrole tickets when a contest opens
-(ids at once; a ring proof when a block first takes the ticket) and one of them provides the
-preimages the genesis service solicits, one per slot from slot 2. The chain is written in the
+(ids at once; a ring proof when a block first takes the ticket), and the preimages the genesis
+service solicits arrive in the shared pool one per slot from slot 2, as RPC submissions would. The chain is written in the
 official trace layout (`genesis.bin`, then `00000001.bin`… each a TraceStep of pre_state, block,
 post_state; `traces/schema.asn`), with the JIP-4 `chainspec.json` and `authoring.jsonl` (one
 authoring log per block).
@@ -30,7 +30,6 @@ from .vectors.traces import raw_state, step_files, step_name, write_genesis, wri
 
 CHAINSPEC_FILE = "chainspec.json"
 LOG_FILE = "authoring.jsonl"
-DEV_PREIMAGE_PROVIDER = 0  # the validator whose RPC "receives" the dev preimages
 
 
 class DevchainError(JamLiquorError):
@@ -74,8 +73,11 @@ def _prepare(out: Path) -> None:
 
 
 def run_devchain(chainspec: ChainspecFile, keyring: Keyring, slots: int, out: Path, budget: AuthorBudget | None = None,
-                 host: PluginHost | None = None, on_block: Callable[[int, AuthoredBlock | None], None] | None = None) -> DevchainSummary:
-    """Author and import `slots` slots after the genesis of `chainspec` with `keyring`, writing the trace to `out`."""
+                 host: PluginHost | None = None, on_block: Callable[[int, AuthoredBlock | None], None] | None = None,
+                 eager_tickets: bool = False) -> DevchainSummary:
+    """Author and import `slots` slots after the genesis of `chainspec` with `keyring`, writing the
+    trace to `out`. With `eager_tickets` every validator proves all N of its tickets when a contest
+    opens, as in a network; by default only the tickets blocks take are proved (same chain, less work)."""
     host = host or default_host()
     spec = chainspec.spec
     _prepare(out)
@@ -94,7 +96,7 @@ def run_devchain(chainspec: ChainspecFile, keyring: Keyring, slots: int, out: Pa
         for slot in range(first, first + slots):
             if contest != (current := contest_of_state(state)):  # a contest opened: every validator makes its tickets
                 contest = current
-                pools.tickets.add_own(contest, keyring)
+                pools.tickets.add_own(contest, keyring, prove_now=eager_tickets)
             if offers and slot >= 2:
                 pools.preimages.submit(0, offers.pop(0))
             authored = host.call("author_block", state=state, slot=slot, keys=keyring, spec=spec, pools=pools, budget=budget)

@@ -74,9 +74,11 @@ def import_block(state: ChainState, block, timer: StageTimer | None = None, host
     spec = state.spec
     H, X = block.header, block.extrinsic
 
-    # GP eq. (5.4), (5.7), (5.9): header-level checks that need no posterior state.
+    # GP eq. (5.4), (5.7), (5.8), (5.9): header-level checks that need no posterior state.
     if B.extrinsic_hash(X, spec) != H.extrinsic_hash:
         raise B.BadExtrinsicHash()
+    if H.parent_state_root != state.root():  # H_R = M_σ(σ), the prior state's root (header.tex)
+        raise B.BadParentStateRoot(f"H_R {H.parent_state_root.hex()}, prior state root {state.root().hex()}")
     tau = state["timeslot"]
     if H.slot <= tau:
         raise B.BadSlot(f"slot {H.slot} not after {tau}")

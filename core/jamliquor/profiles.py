@@ -27,7 +27,8 @@ class AuthorBudget:
 # in about 2 s on `edge` (128 MB, ~1 GHz: about a third of the 2-core development VM's speed) and
 # in about 2 s on `desktop`; `server` is bounded by the spec alone. Items leave room for a full
 # spec's V assurances, C guarantees and K tickets (1023 + 341 + 16); gas is what accumulating the
-# included reports later costs at the PVM's ~25 M gas/s (VM), the dominant import cost.
+# included reports later costs on the portable Python PVM backend (7–25 M gas/s on the VM; the
+# compiled backend is ~40× faster), the dominant import cost.
 DEVICE_PROFILES: dict[str, AuthorBudget] = {
     "edge": AuthorBudget(bytes=512 * 1024, items=2048, gas=10_000_000),
     "desktop": AuthorBudget(bytes=4 * 1024 * 1024, items=8192, gas=100_000_000),

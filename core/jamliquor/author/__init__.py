@@ -11,13 +11,13 @@ from .pools import AssurancePool, DisputePool, ExtrinsicPools, GuaranteePool, Po
 from .produce import AuthoredBlock, AuthoringError, author_block, claim, contest_at
 from .sealing import SlotClaim, claim_slot, seal_header
 from .tickets import (
-    TicketContext, TicketPool, TicketRejected, contest_of, contest_of_state, make_tickets, our_ticket_ids, prove_ticket,
+    PooledTicket, TicketContext, TicketPool, TicketRejected, contest_of, contest_of_state, make_tickets, our_ticket_ids, prove_ticket,
     ticket_owner,
 )
 
 __all__ = [
     "AssurancePool", "AuthoredBlock", "AuthoringError", "AuthoringLog", "BudgetMeter", "DisputePool", "ExtrinsicPools",
-    "GuaranteePool", "KindLog", "PoolError", "PreimagePool", "SlotClaim", "TicketContext", "TicketPool", "TicketRejected",
+    "GuaranteePool", "KindLog", "PoolError", "PooledTicket", "PreimagePool", "SlotClaim", "TicketContext", "TicketPool", "TicketRejected",
     "author_block", "claim", "claim_slot", "contest_at", "contest_of", "contest_of_state", "make_tickets", "our_ticket_ids",
     "prove_ticket", "seal_header", "ticket_owner",
 ]

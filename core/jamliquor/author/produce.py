@@ -86,7 +86,11 @@ def author_block(state: ChainState, slot: int, keyring: Keyring, pools: Extrinsi
     budget = (budget or DEVICE_PROFILES[DEFAULT_PROFILE]).limited_by(spec.max_block_gas)
     log = AuthoringLog(slot, slot_claim.author_index, slot_claim.ticketed, budget)
     meter = BudgetMeter(budget, log)
-    parent = parent if parent is not None else state["recent_blocks"].history[-1].header_hash
+    if parent is None:
+        history_ = state["recent_blocks"].history
+        if not history_:
+            raise AuthoringError("the state's recent history names no block to build on; pass `parent`")
+        parent = history_[-1].header_hash
     prior_root = state.root()
 
     # §10 disputes: ψ', ρ† and the offenders marker; then §6 with the posterior offenders (Φ, eq. 6.14).

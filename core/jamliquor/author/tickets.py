@@ -90,7 +90,9 @@ def make_tickets(ctx: TicketContext, keyring: Keyring) -> list[tuple[bytes, Tick
 
 
 @attrs.define(slots=True)
-class _Entry:
+class PooledTicket:
+    """A pooled ticket: its attempt and proof, or how to make the proof (`get` makes it once)."""
+
     attempt: int
     envelope: TicketEnvelope | None
     prove: Callable[[], TicketEnvelope] | None = None
@@ -108,10 +110,10 @@ class TicketPool:
     each at most V·N tickets (no more valid ones exist)."""
 
     def __init__(self, keep_contests: int = 2) -> None:
-        self._contests: dict[TicketContext, dict[bytes, _Entry]] = {}
+        self._contests: dict[TicketContext, dict[bytes, PooledTicket]] = {}
         self._keep = keep_contests
 
-    def contest(self, ctx: TicketContext) -> dict[bytes, _Entry]:
+    def contest(self, ctx: TicketContext) -> dict[bytes, PooledTicket]:
         """Register (or find) a contest; older epochs' contests are dropped."""
         entries = self._contests.get(ctx)
         if entries is None:
@@ -135,18 +137,22 @@ class TicketPool:
                 tid = bandersnatch.ring_verify(ctx.ring, ctx.vrf_input(envelope.attempt), b"", envelope.signature)
             except bandersnatch.BandersnatchError:
                 continue
-            self._contests[ctx].setdefault(tid, _Entry(envelope.attempt, envelope))
+            self._contests[ctx].setdefault(tid, PooledTicket(envelope.attempt, envelope))
             return tid
         raise TicketRejected(f"ticket proof does not verify for epoch {epoch}")
 
-    def add_own(self, ctx: TicketContext, keyring: Keyring) -> int:
-        """Pool every ticket our keys can make in this contest; proofs are made when first taken."""
+    def add_own(self, ctx: TicketContext, keyring: Keyring, prove_now: bool = False) -> list[tuple[bytes, PooledTicket]]:
+        """Pool every ticket our keys can make in this contest and return the new ones. Proofs
+        are made when a block first takes a ticket, or here with `prove_now` (a node proves its
+        N tickets at once to send them to peers: `entry.get()`)."""
         entries = self.contest(ctx)
-        added = 0
-        for tid, (keys, attempt) in our_ticket_ids(keyring, ctx.entropy, ctx.attempts).items():
+        added = []
+        for tid, (keys, attempt) in sorted(our_ticket_ids(keyring, ctx.entropy, ctx.attempts).items()):
             if tid not in entries and keys.bandersnatch in ctx.ring:
-                entries[tid] = _Entry(attempt, None, functools.partial(prove_ticket, ctx, keys, attempt))
-                added += 1
+                entry = entries[tid] = PooledTicket(attempt, None, functools.partial(prove_ticket, ctx, keys, attempt))
+                if prove_now:
+                    entry.get()
+                added.append((tid, entry))
         return added
 
     def __len__(self) -> int:

@@ -58,6 +58,13 @@ def endpoint_metadata(host: str, port: int) -> bytes:
     return (ip.packed + port.to_bytes(2, "little")).ljust(128, b"\0")
 
 
+def metadata_endpoint(metadata: bytes) -> tuple[str, int]:
+    """The (host, port) a validator's metadata publishes (JAMNP-S); IPv4-mapped addresses as IPv4."""
+    ip = ipaddress.IPv6Address(bytes(metadata[:16]))
+    host = str(ip.ipv4_mapped) if ip.ipv4_mapped is not None else str(ip)
+    return host, int.from_bytes(metadata[16:18], "little")
+
+
 @attrs.frozen(slots=True)
 class DevGenesis:
     header: Header

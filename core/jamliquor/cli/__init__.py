@@ -1,18 +1,21 @@
 """The `jamliquor` command line (typer): one module per command group, composed here.
 
-Failures reach the user through `main` as one line each (`cli/errors.py`); typer's rich
+Failures reach the user as one line each (`_ReportingGroup`, `cli/errors.py`); typer's rich
 tracebacks are off. Heavy modules load inside the command modules' functions where start-up
 time matters.
 """
 
 from __future__ import annotations
 
+import os
+
 import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from .. import GP_VERSION, __version__
-from . import bench, chainspec, conformance, devchain, fuzz, keys, node, plugins, testnet, trace_import
+from ..config import ConfigError, load_config
+from . import bench, chainspec, conformance, devchain, fuzz, keys, node, plugins, rpc, testnet, trace_import
 from .errors import report
 
 
@@ -51,6 +54,20 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
     """JamLiquor command line."""
+    _apply_ring_srs()
+
+
+def _apply_ring_srs() -> None:
+    """The config's `ring_srs` reaches the crypto layer as JAM_RING_SRS (the environment wins).
+    A config that does not load is reported by the commands that use it, not here."""
+    if os.environ.get("JAM_RING_SRS"):
+        return
+    try:
+        path = load_config().ring_srs
+    except ConfigError:
+        return
+    if path is not None:
+        os.environ["JAM_RING_SRS"] = str(path)
 
 
 app.command("conformance")(conformance.conformance)
@@ -60,6 +77,7 @@ app.command("bench")(bench.bench)
 app.command("devchain")(devchain.devchain)
 app.command("node")(node.node)
 app.command("testnet")(testnet.testnet)
+app.command("rpc-call")(rpc.rpc_call)
 app.add_typer(plugins.app, name="plugins")
 app.add_typer(keys.app, name="keys")
 app.add_typer(chainspec.app, name="chainspec")

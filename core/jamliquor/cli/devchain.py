@@ -20,6 +20,7 @@ def devchain(
     validators: Optional[int] = typer.Option(None, "--validators", min=1, help="Dev validators trivial_seed(0..V-1) (default: the spec's V)."),
     spec: str = typer.Option("tiny", "--spec", help="Chain spec for a new genesis: tiny | full."),
     chainspec: Optional[Path] = typer.Option(None, "--chainspec", help="Start from this JIP-4 genesis instead (we hold trivial_seed(0..V-1))."),
+    eager_tickets: bool = typer.Option(False, "--eager-tickets", help="Every validator proves all its tickets when a contest opens (as in a network), not only those blocks take."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Run V validators on a simulated clock: each slot's sealer authors, everyone imports."""
@@ -39,6 +40,7 @@ def devchain(
     typer.echo(f"{document.id}: {count} validators, {slots} slots, budget {budget.bytes} B / {budget.items} items / "
                f"{budget.gas} gas per block -> {out}")
     with typer.progressbar(length=slots, label="authoring", show_pos=True, hidden=quiet) as bar:
-        summary = run_devchain(document, keyring, slots, out, budget, on_block=lambda slot, block: bar.update(1))
+        summary = run_devchain(document, keyring, slots, out, budget, on_block=lambda slot, block: bar.update(1),
+                               eager_tickets=eager_tickets)
     for line in summary.lines(document.spec.epoch_length):
         typer.echo(line)

@@ -67,16 +67,13 @@ def _read_exact(conn: socket.socket, n: int) -> bytes:
 class FuzzTarget:
     """Protocol state machine over a `StateStore`; `handle(message) -> reply` is transport-free."""
 
-    def __init__(self, store: StateStore, spec: ChainSpec, cache_size: int = 4, root_fn: Callable | None = None) -> None:
+    def __init__(self, store: StateStore, spec: ChainSpec, cache_size: int = 4) -> None:
         self.store = store
         self.spec = spec
         self.cache: OrderedDict[bytes, ChainState] = OrderedDict()
         self.cache_size = cache_size
         self.handshaken = False
         self.ancestry: list[tuple[int, bytes]] = []
-        if root_fn is None:
-            from ..merkle.trie import state_root as root_fn
-        self.root_fn = root_fn
 
     def reset_session(self) -> None:
         self.handshaken = False
@@ -127,7 +124,7 @@ class FuzzTarget:
         except StateFormatError as exc:
             raise SessionEnd(str(exc)) from exc
         hh = header_hash(init.header, self.spec)
-        root = self.root_fn(state.kv)
+        root = state.root()  # builds the trie once; imports update it incrementally
         self.cache.clear()
         self.store.put_state(hh, init.header.parent, init.header.slot, root, state.kv)
         self._remember(hh, state)
@@ -145,7 +142,7 @@ class FuzzTarget:
         except (BlockError, StateError, StateFormatError, CodecError) as exc:
             return Variant("error", f"{type(exc).__name__}: {exc}")
         hh = header_hash(block.header, self.spec)
-        root = self.root_fn(post.kv)
+        root = post.root()  # incremental from the parent's trie
         self.store.put_state(hh, block.header.parent, block.header.slot, root, post.kv)
         self._remember(hh, post)
         return Variant("state_root", root)

@@ -97,8 +97,9 @@ def transition(spec: ChainSpec, state: SafroleSlice, inp: SafroleInput) -> tuple
     e, m = divmod(state.tau, E)
     e_post, m_post = divmod(inp.slot, E)
     new_epoch = e_post > e
-    if inp.extrinsic and m_post >= Y:  # eq. (6.30): the contest is closed in the epoch's tail
-        raise UnexpectedTicket(f"{len(inp.extrinsic)} tickets at slot phase {m_post}")
+    limit = spec.max_tickets_per_block if m_post < Y else 0  # `eq:enforceticketlimit`: K, or 0 in the tail
+    if len(inp.extrinsic) > limit:
+        raise UnexpectedTicket(f"{len(inp.extrinsic)} tickets at slot phase {m_post} (at most {limit})")
 
     eta = state.eta
     # eq. (6.13): key rotation; eq. (6.23): entropy history.
