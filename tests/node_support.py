@@ -63,6 +63,8 @@ class RunningNode:
     async def started(self, timeout: float = 10.0) -> "RunningNode":
         if self.node.config.listen is not None:
             await wait_for(lambda: self.node.network.endpoint.listening_port is not None or self.task.done(), timeout)
+        if self.node.config.rpc is not None:
+            await wait_for(lambda: self.node.rpc_server is not None or self.task.done(), timeout)
         if self.task.done():
             self.task.result()
         return self

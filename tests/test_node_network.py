@@ -214,3 +214,40 @@ def test_a_block_that_fails_import_scores_its_sender_down(tmp_path):
             await a.stop()
 
     _run(main())
+
+
+def test_rpc_best_block_and_subscription_follow_a_syncing_node(tmp_path):
+    from jamliquor.node.rpc.client import RpcClient
+    from jamliquor.node.rpc.wire import b64
+
+    async def main():
+        chainspec, blocks, states = dev_chain(8)
+        spec = chainspec.spec
+        a = await RunningNode(node_config(chainspec, tmp_path / "a")).started()
+        boot = Bootnode(key_name(a.node.identity_public), "127.0.0.1", a.port)
+        b = await RunningNode(node_config(chainspec, tmp_path / "b", bootnodes=(boot,), listen=None,
+                                          rpc=("127.0.0.1", 0))).started()
+        try:
+            port = b.node.rpc_server._server.sockets[0].getsockname()[1]
+            client = await asyncio.to_thread(RpcClient, f"ws://127.0.0.1:{port}")
+            assert await wait_for(lambda: b.node.network.peers, 10)
+            sub = await asyncio.to_thread(client.call, "subscribeBestBlock", [])
+            first = await asyncio.to_thread(client.notification, 10)
+            assert first["subscription"] == sub and first["result"] == [b64(chainspec.genesis_hash()), 0]
+            heads = []
+            for block, post in zip(blocks, states):  # A authors (adds and announces) block by block
+                h = header_hash(block.header, spec)
+                await a.node.add_block(block, post, h, post.root(), source=None)
+                assert await wait_for(lambda: b.node.chain.best().header_hash == h, 20)
+                note = await asyncio.to_thread(client.notification, 10)
+                heads.append(note["result"])
+                assert note["result"] == [b64(h), block.header.slot]
+            assert len(heads) == len(blocks)
+            best = await asyncio.to_thread(client.call, "bestBlock", [])
+            assert best == heads[-1]
+            await asyncio.to_thread(client.close)
+        finally:
+            await b.stop()
+            await a.stop()
+
+    _run(main())

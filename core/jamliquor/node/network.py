@@ -53,6 +53,7 @@ class Network:
         self.peers: dict[bytes, Peer] = {}
         self.scores = PeerScores()
         self._dialing: set[bytes] = set()
+        self._dials: set[asyncio.Task] = set()
         self._last_attempt: dict[bytes, float] = {}
         self._started = time.monotonic()
 
@@ -102,7 +103,9 @@ class Network:
                 if due:
                     self._last_attempt[key] = now
                     self._dialing.add(key)
-                    asyncio.ensure_future(self._dial(key, host, port))
+                    task = asyncio.ensure_future(self._dial(key, host, port))
+                    self._dials.add(task)
+                    task.add_done_callback(self._dials.discard)
             try:
                 await asyncio.wait_for(stop.wait(), 1.0)
             except TimeoutError:
@@ -246,5 +249,8 @@ class Network:
         await self.endpoint.listen(host, port)
 
     async def close(self) -> None:
+        for task in list(self._dials):
+            task.cancel()
+        await asyncio.gather(*self._dials, return_exceptions=True)
         await self.endpoint.close([p.conn for p in self.peers.values()])
         self.peers.clear()

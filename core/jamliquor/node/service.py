@@ -10,7 +10,6 @@ thread. The chain and the store are changed only from the event loop.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 import os
 import time
@@ -39,6 +38,7 @@ from .chain import Chain, ChainError, FutureBlockError, StaleBlockError, Unknown
 from .clock import SlotClock
 from .network import Network
 from .protocols.messages import BlockRef
+from .rpc import serve_rpc
 from .stats import NodeStats, Reporter, rss_kb
 from .sync import Syncer
 from .ticketing import TicketDistribution
@@ -150,12 +150,8 @@ class Node:
         self.stop_event.set()
 
     async def _start_rpc(self, host: str, port: int) -> None:
-        """The JIP-2 server, from `jamliquor.node.rpc` when this build has it."""
-        if importlib.util.find_spec(f"{__package__}.rpc") is None:
-            log.warning("--rpc %s:%d: this build has no JIP-2 RPC server (jamliquor.node.rpc); not serving", host, port)
-            return
-        rpc = importlib.import_module(f"{__package__}.rpc")
-        self.rpc_server = await rpc.serve_rpc(self.chain, host, port)
+        """The JIP-2 server over our chain (`ChainView`)."""
+        self.rpc_server = await serve_rpc(self.chain, host, port)
         log.info("JIP-2 RPC on ws://%s:%d", host, port)
 
     async def in_worker(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

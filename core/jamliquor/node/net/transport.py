@@ -115,7 +115,8 @@ class Endpoint:
         except BaseException:
             if not conn.ready.done():
                 conn.ready.cancel()
-            conn.close()
+            if not transport.is_closing():
+                conn.close()  # tell the peer, if the handshake got that far
             self._dialled.pop(conn, None)
             transport.close()
             raise
