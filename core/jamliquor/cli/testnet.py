@@ -24,6 +24,8 @@ def testnet(
     base_port: int = typer.Option(40000, "--base-port", min=1, max=65535, help="Node I listens on 127.0.0.1:P+I."),
     data_dir: Path = typer.Option(..., "--data-dir", help="Empty directory for the chainspec and each node's files."),
     log_level: str = typer.Option("info", "--log-level", help="Each node's log level (logs in DIR/node-I/node.log)."),
+    rpc_base_port: int = typer.Option(None, "--rpc-base-port", min=1, max=65535,
+                                      help="Node I serves JIP-2 on 127.0.0.1:R+I (default: no RPC)."),
 ) -> None:
     """Start a local testnet, show each node's progress, stop after N slots and summarize."""
     from ..node.testnet import Testnet
@@ -33,7 +35,8 @@ def testnet(
         raise UsageError(f"--validators {validators}: the {chain.name} spec seats at most {chain.validators_count}")
     if base_port + validators - 1 > 65535:
         raise UsageError(f"--base-port {base_port}: ports up to {base_port + validators - 1} do not exist")
-    net = Testnet(chain, validators, data_dir, base_port, slot_seconds, log_level, last_slot=slots)
+    net = Testnet(chain, validators, data_dir, base_port, slot_seconds, log_level, last_slot=slots,
+                  rpc_base_port=rpc_base_port)
     document = net.prepare()
     typer.echo(f"{document.id}: {validators} validators, P = {net.spec.slot_seconds} s, E = {chain.epoch_length}, "
                f"{slots} slots, genesis {document.genesis_hash().hex()[:16]}… -> {data_dir}")

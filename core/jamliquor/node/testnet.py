@@ -40,6 +40,7 @@ _LAUNCH = "import sys; from jamliquor.cli import main; sys.argv[0] = 'jamliquor'
 
 
 class TestnetError(JamLiquorError):
+    __test__ = False
     """The testnet cannot start (an unusable directory, a node that exits at once)."""
 
 
@@ -83,9 +84,11 @@ class NodeProcess:
 
 
 class Testnet:
+    __test__ = False  # not a pytest test class
     def __init__(self, spec: ChainSpec, validators: int, data_dir: Path, base_port: int = 40000,
                  slot_seconds: int | None = None, log_level: str = "info", startup: float | None = None,
-                 extra_args: list[str] | None = None, last_slot: int | None = None) -> None:
+                 extra_args: list[str] | None = None, last_slot: int | None = None,
+                 rpc_base_port: int | None = None) -> None:
         if slot_seconds is not None and slot_seconds != spec.slot_seconds:
             spec = decode_parameters(encode_parameters(attrs.evolve(spec, slot_seconds=slot_seconds)))
         self.spec = spec
@@ -95,6 +98,7 @@ class Testnet:
         self.log_level = log_level
         self.startup = startup_margin(validators) if startup is None else startup
         self.last_slot = last_slot
+        self.rpc_base_port = rpc_base_port
         self.extra_args = extra_args or []
         self.nodes: list[NodeProcess] = []
         self.chainspec: ChainspecFile | None = None
@@ -116,6 +120,8 @@ class Testnet:
                     "--log-level", self.log_level, *self.extra_args]
             if self.last_slot is not None:
                 args += ["--last-slot", str(self.last_slot)]
+            if self.rpc_base_port is not None:
+                args += ["--rpc", f"127.0.0.1:{self.rpc_base_port + i}"]
             self.nodes.append(NodeProcess(i, directory, args))
         return self.chainspec
 
@@ -161,6 +167,9 @@ class Testnet:
                 node.proc.kill()
                 codes.append(node.proc.wait())
         return codes
+
+    def rpc_url(self, index: int) -> str | None:
+        return None if self.rpc_base_port is None else f"ws://127.0.0.1:{self.rpc_base_port + index}"
 
     def slot(self) -> int:
         return int((time.time() - self.genesis_time) // self.spec.slot_seconds)
