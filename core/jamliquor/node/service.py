@@ -42,6 +42,7 @@ from .rpc import serve_rpc
 from .stats import NodeStats, Reporter, rss_kb
 from .sync import Syncer
 from .ticketing import TicketDistribution
+from .worker import BACKGROUND, NORMAL, URGENT, Worker
 
 log = logging.getLogger("jamliquor.node")
 T = TypeVar("T")
@@ -97,13 +98,15 @@ class Node:
         self.pools = ExtrinsicPools(self.spec)
         self.stats = NodeStats()
         self.reporter = Reporter(config.status_file, config.events_file)
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix="jamliquor-chain")
+        self._worker = Worker()
         self._prover = ThreadPoolExecutor(1, thread_name_prefix="jamliquor-prover")
+        self._verifier = ThreadPoolExecutor(1, thread_name_prefix="jamliquor-verify")
         self.network = Network(self, secret)
         self.syncer = Syncer(self)
         self.tickets = TicketDistribution(self)
         self.authoring = Authoring(self, config.last_slot) if config.keys else None
         self.stop_event = asyncio.Event()
+        self._background: set[asyncio.Task] = set()
         self.rpc_server: Any = None
 
     @property
@@ -139,8 +142,9 @@ class Node:
                 self.rpc_server.close()
                 await asyncio.gather(self.rpc_server.wait_closed(), return_exceptions=True)
             await asyncio.wait_for(self.network.close(), SHUTDOWN_TIMEOUT)
-            self._worker.shutdown(wait=True, cancel_futures=True)
+            self._worker.shutdown()
             self._prover.shutdown(wait=False, cancel_futures=True)
+            self._verifier.shutdown(wait=False, cancel_futures=True)
             self._write_status()
             self.reporter.close()
             self.store.close()
@@ -154,11 +158,29 @@ class Node:
         self.rpc_server = await serve_rpc(self.chain, host, port)
         log.info("JIP-2 RPC on ws://%s:%d", host, port)
 
-    async def in_worker(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, lambda: fn(*args, **kwargs))
+    async def in_worker(self, fn: Callable[..., T], *args: Any, priority: int = URGENT, **kwargs: Any) -> T:
+        """Run on the chain worker (importer and pools), most urgent first."""
+        return await self._worker.call(priority, fn, *args, **kwargs)
+
+    def background(self, coro: Any) -> asyncio.Task:
+        """Run `coro` without waiting for it (kept referenced until done; failures logged)."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed: %s", task.exception(), exc_info=task.exception())
 
     async def in_prover(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a ring-VRF proof on the prover thread."""
         return await asyncio.get_running_loop().run_in_executor(self._prover, lambda: fn(*args))
+
+    async def in_verifier(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a ticket check (pure: no pool) on the verifier thread, beside imports."""
+        return await asyncio.get_running_loop().run_in_executor(self._verifier, lambda: fn(*args))
 
     # ------------------------------------------------------------------ blocks
 
@@ -186,10 +208,16 @@ class Node:
             log.warning("cannot import %s…: the state of its parent is no longer stored", h.hex()[:16])
             return "unavailable"
 
-        def run() -> tuple[ChainState, bytes]:
-            post = self.host.call("import_block", state=prior, block=block, spec=self.spec)
-            return post, post.root()
+        cpu = [0.0]
 
+        def run() -> tuple[ChainState, bytes]:
+            begun = time.perf_counter()
+            post = self.host.call("import_block", state=prior, block=block, spec=self.spec)
+            root = post.root()
+            cpu[0] = (time.perf_counter() - begun) * 1000
+            return post, root
+
+        started = time.perf_counter()
         try:
             post, root = await self.in_worker(run)
         except (BlockError, StateError, StateFormatError, PluginCallError) as exc:
@@ -197,7 +225,8 @@ class Node:
             return "invalid"
         if chain.knows(h):
             return "known"
-        await self.add_block(block, post, h, root, source=source)
+        await self.add_block(block, post, h, root, source=source, import_ms=(time.perf_counter() - started) * 1000,
+                             run_ms=cpu[0])
         return "imported"
 
     def _bad_block(self, source: bytes | None, h: bytes, exc: Exception) -> None:
@@ -209,15 +238,18 @@ class Node:
             log.warning(detail)
 
     async def add_block(self, block: Block, post: ChainState, h: bytes, root: bytes, source: bytes | None,
-                        authored: AuthoredBlock | None = None) -> None:
+                        authored: AuthoredBlock | None = None, import_ms: float = 0.0, run_ms: float = 0.0) -> None:
         """Store an imported or authored block, announce it, and follow the heads it moved."""
+        started = time.perf_counter()
         try:
             imported = self.chain.add(block, post, h, root)
         except ChainError as exc:
             log.warning("block %s… not added: %s", h.hex()[:16], exc)
             return
+        store_ms = (time.perf_counter() - started) * 1000
         info = imported.info
         seal = "ticket" if info.ticketed else "fallback"
+        work_ms = authored.log.seconds * 1000 if authored is not None else import_ms  # authoring or importing
         if authored is not None:
             self.stats.authored += 1
             log.info("authored slot %d %s… (%s-sealed, %s)", info.slot, h.hex()[:16], seal,
@@ -228,11 +260,12 @@ class Node:
             log.info("imported slot %d %s… author %d %s-sealed%s", info.slot, h.hex()[:16], info.author, seal,
                      f" from {peer.name}" if peer else "")
         self.reporter.event("authored" if authored else "imported", hash=h.hex(), slot=info.slot, author=info.author,
-                            ticketed=info.ticketed)
+                            ticketed=info.ticketed, ms={"work": round(work_ms, 1), "run": round(run_ms, 1),
+                                                        "store": round(store_ms, 1)})
         self.chain.publish(imported)
         self.network.announce(encode(block.header, self.spec), info.slot, h, exclude=source)
         if self.chain.best_hash == h:
-            await self.in_worker(self._prune_pools, post, block)
+            self.background(self.in_worker(self._prune_pools, post, block, priority=BACKGROUND))
         if imported.finalized:
             last = imported.finalized[-1]
             log.info("finalized slot %d %s…", last.slot, last.hash.hex()[:16])
@@ -251,7 +284,7 @@ class Node:
         """ChainView.submit_preimage: size-checked now, pooled on the worker thread."""
         if len(blob) > self.pools.preimages.max_bytes:
             raise PoolError(f"preimage of {len(blob)} bytes exceeds the pool's {self.pools.preimages.max_bytes}")
-        asyncio.get_running_loop().run_in_executor(self._worker, self.pools.preimages.submit, requester, bytes(blob))
+        self.background(self.in_worker(self.pools.preimages.submit, requester, bytes(blob), priority=NORMAL))
 
     # ------------------------------------------------------------------ UP 0 callbacks
 

@@ -1,17 +1,20 @@
 """Safrole ticket distribution over CE 131/132 (JAMNP-S), so tickets reach the authors of the
 submission window.
 
-When a contest opens (the tickets used in epoch e+1 are contested in epoch e; the node predicts
-the contest from its best state as soon as the wall clock enters epoch e), a validator proves its
-tickets (N ring-VRF proofs per key, lowest ids first, off the event loop). Each ticket goes to its
+The tickets used in epoch e+1 are contested in epoch e, with the entropy η'_2 = η_1 and the ring
+γ'_P = ι that a state of epoch e−1 already holds: a validator proves its N tickets per key (ring
+VRF, lowest ids first, on a prover thread) during epoch e−1, one per slot, so they are ready
+when the contest opens rather than all validators proving at once then (the node predicts the
+contest from its best state as soon as the wall clock enters epoch e). Each ticket goes to its
 proxy — index = the last 4 octets of its id (the VRF output) as a big-endian integer mod V in the
 next epoch's set γ'_P — over CE 131 once max(⌊E/30⌋, 1) + max(⌊E/60⌋, 1) slots of the epoch have
 passed (connectivity changes, then the first step). A proxy verifies the proof and that it is the
 proxy, then forwards over CE 132 to every current validator (κ), evenly spaced from
 max(⌊E/30⌋, 1) + max(⌊E/20⌋, 1) slots until half-way through the submission period (Y/2). A
 generator that is its own proxy, or whose proxy is not connected (e.g. a seat without a node in
-a dev network), forwards itself. Every verified ticket enters the node's ticket pool, from which
-its authorer fills blocks.
+a dev network), forwards itself. Received tickets are verified on a thread of their own, beside
+block imports, and every verified ticket enters the node's ticket pool, from which its authorer
+fills blocks.
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ import logging
 import math
 from typing import TYPE_CHECKING
 
-from ..author import TicketContext, TicketRejected, contest_at, contest_of_state, our_ticket_ids, prove_ticket
+from ..author import (
+    TicketContext, TicketRejected, contest_at, contest_of_state, our_ticket_ids, prove_ticket, verify_ticket,
+)
 from ..types import TicketEnvelope
 from .net.framing import StreamError
 from .protocols import tickets as ticket_protocol
 from .protocols.messages import CE_TICKET_TO_ALL, CE_TICKET_TO_PROXY, TicketMessage
+from .worker import NORMAL
 
 if TYPE_CHECKING:
     from .net.connection import Connection
@@ -57,33 +63,41 @@ class TicketDistribution:
         self.own: list[tuple[bytes, TicketMessage]] = []  # (id, ticket) proved, not yet sent
         self.forward: list[TicketMessage] = []  # to send to all current validators
         self._seen: set[bytes] = set()  # proof hashes received in this contest
-        self._prover: asyncio.Task | None = None
+        self.ctx_now: TicketContext | None = None
+        self.ctx_next: TicketContext | None = None
+        self._proving: dict[TicketContext, asyncio.Task] = {}
+        self._proven: dict[TicketContext, list[tuple[bytes, TicketEnvelope]]] = {}
+        self._last_proof_slot = -(2**31)
         self._contest_key: tuple[bytes, int] | None = None
         self.proved = self.received = self.forwarded = 0
 
-    # ------------------------------------------------------------------ the contest
+    # ------------------------------------------------------------------ the contests
 
-    def _contest(self) -> TicketContext | None:
-        """The contest running now, from the best state (predicted if the clock is in a later epoch)."""
+    def _contests(self) -> tuple[TicketContext | None, TicketContext | None]:
+        """(the contest running now, the one the next epoch runs), from the best state: the next
+        is fixed already (its entropy is today's η_1, its ring today's ι), so proofs for it can be
+        made during this epoch, paced, instead of all at once when it opens."""
         chain, spec = self.node.chain, self.node.spec
+        E = spec.epoch_length
         head = chain.blocks[chain.best_hash]
         now = self.node.clock.slot()
-        key = (head.hash, now // spec.epoch_length)
-        if key == self._contest_key and self.ctx is not None:
-            return self.ctx
+        key = (head.hash, now // E)
+        if key == self._contest_key:
+            return self.ctx_now, self.ctx_next
         state = chain.state(head.hash)
         if state is None:
-            return self.ctx
-        if now // spec.epoch_length > head.slot // spec.epoch_length and now > head.slot:
-            ctx = contest_at(state, now)
+            return self.ctx_now, self.ctx_next
+        if now // E > head.slot // E and now > head.slot:
+            current, upcoming = contest_at(state, now), None  # no block of this epoch yet: its η_1 is unknown
         else:
-            ctx = contest_of_state(state)
+            current, upcoming = contest_of_state(state), contest_at(state, head.slot // E * E + E)
         self._contest_key = key
+        self.ctx_now, self.ctx_next = current, upcoming
         validators = [*state["previous_validators"], *state["current_validators"], *state["safrole"].pending,
                       *state["queued_validators"]]
         self._ed25519 = {v.bandersnatch: v.ed25519 for v in validators if any(v.ed25519)}
         self._current = [v.ed25519 for v in state["current_validators"]]
-        return ctx
+        return current, upcoming
 
     async def run(self, stop: asyncio.Event) -> None:
         clock = self.node.clock
@@ -97,15 +111,17 @@ class TicketDistribution:
                 await asyncio.wait_for(stop.wait(), step)
             except TimeoutError:
                 pass
-        if self._prover is not None:
-            self._prover.cancel()
+        for task in self._proving.values():
+            task.cancel()
 
     async def tick(self) -> None:
-        ctx = self._contest()
+        ctx, upcoming = self._contests()
         if ctx is None:
             return
         if ctx != self.ctx:
             await self._open(ctx)
+        if upcoming is not None and upcoming != ctx and len(self.node.keyring) and upcoming not in self._proving:
+            self._proving[upcoming] = asyncio.ensure_future(self._prove(upcoming))
         spec = self.node.spec
         now = self.node.clock.slot()
         if now < 0 or now // spec.epoch_length + 1 != ctx.epoch:
@@ -125,30 +141,42 @@ class TicketDistribution:
                 await self._send_to_all(message)
 
     async def _open(self, ctx: TicketContext) -> None:
+        """The contest `ctx` is running now: pool our tickets proved for it, prove the rest."""
         self.ctx = ctx
         self.own, self.forward = [], []
         self._seen = set()
-        pools = self.node.pools
-        await self.node.in_worker(pools.tickets.contest, ctx)
-        if self._prover is not None:
-            self._prover.cancel()
-        if len(self.node.keyring):
-            self._prover = asyncio.ensure_future(self._prove(ctx))
+        await self.node.in_worker(self.node.pools.tickets.contest, ctx, priority=NORMAL)
+        for old in [c for c in self._proving if c.epoch < ctx.epoch]:
+            self._proving.pop(old).cancel()
+        for old in [c for c in self._proven if c.epoch < ctx.epoch]:
+            del self._proven[old]
+        for tid, envelope in list(self._proven.get(ctx, ())):
+            await self._take_own(ctx, tid, envelope)
+        if len(self.node.keyring) and ctx not in self._proving:
+            self._proving[ctx] = asyncio.ensure_future(self._prove(ctx))
 
     async def _prove(self, ctx: TicketContext) -> None:
-        """Our tickets, lowest id first, one ring proof at a time on the prover thread."""
-        ours = sorted(our_ticket_ids(self.node.keyring, ctx.entropy, ctx.attempts).items())
-        for tid, (keys, attempt) in ours:
-            if keys.bandersnatch not in ctx.ring:
+        """Our tickets for `ctx`, lowest id first, on the prover thread: at once while `ctx` runs,
+        one per slot while it is the next epoch's."""
+        clock = self.node.clock
+        done = {tid for tid, _ in self._proven.get(ctx, ())}
+        for tid, (keys, attempt) in sorted(our_ticket_ids(self.node.keyring, ctx.entropy, ctx.attempts).items()):
+            if keys.bandersnatch not in ctx.ring or tid in done:
                 continue
+            while ctx != self.ctx and clock.slot() <= self._last_proof_slot:
+                await asyncio.sleep(clock.slot_seconds / TICKS_PER_SLOT)
             envelope: TicketEnvelope = await self.node.in_prover(prove_ticket, ctx, keys, attempt)
-            if self.ctx != ctx:
-                return
-            tid = await self.node.in_worker(self.node.pools.tickets.add, ctx.epoch, envelope)
-            self._seen.add(_proof_hash(envelope))
-            self.own.append((tid, TicketMessage(ctx.epoch, envelope)))
+            self._last_proof_slot = clock.slot()
+            self._proven.setdefault(ctx, []).append((tid, envelope))
             self.proved += 1
+            if ctx == self.ctx:
+                await self._take_own(ctx, tid, envelope)
         log.info("proved our tickets for epoch %d", ctx.epoch)
+
+    async def _take_own(self, ctx: TicketContext, tid: bytes, envelope: TicketEnvelope) -> None:
+        await self.node.in_worker(self.node.pools.tickets.insert, ctx, tid, envelope, priority=NORMAL)
+        self._seen.add(_proof_hash(envelope))
+        self.own.append((tid, TicketMessage(ctx.epoch, envelope)))
 
     # ------------------------------------------------------------------ sending
 
@@ -184,7 +212,7 @@ class TicketDistribution:
     async def receive(self, kind: int, message: TicketMessage, conn: "Connection") -> bool:
         """A ticket from a peer: True if taken (FIN), False to reset the stream. A ticket that does
         not verify, or reaches a proxy that is not its proxy, also scores the peer down."""
-        ctx = self._contest()
+        ctx, _ = self._contests()
         if ctx is not None and ctx != self.ctx:
             await self._open(ctx)
         ctx = self.ctx
@@ -194,10 +222,13 @@ class TicketDistribution:
         if h in self._seen:
             return True
         try:
-            tid = await self.node.in_worker(self.node.pools.tickets.add, message.epoch, message.ticket)
+            tid = await self.node.in_verifier(verify_ticket, ctx, message.ticket)
         except TicketRejected as exc:
             self.node.network.fault(conn, "bad_ticket", str(exc))
             return False
+        if ctx != self.ctx:
+            return False  # the contest moved on while we checked
+        await self.node.in_worker(self.node.pools.tickets.insert, ctx, tid, message.ticket, priority=NORMAL)
         self._seen.add(h)
         self.received += 1
         if kind == CE_TICKET_TO_PROXY:
