@@ -1,6 +1,7 @@
 """Authoring on the wall clock: at the start of each slot the node asks the authorer (the
 `author_block` hook: Safrole claim, extrinsics from the pools, seal) for a block on its best
-head, adds it to the chain and announces it. The last slot authored is kept in the store, so a
+head, adds it to the chain and announces it. A block of an earlier slot that peers announced and
+that is still on its way is waited for (up to half a slot) rather than forked off. The last slot authored is kept in the store, so a
 restarted node never seals a second block for a slot (an equivocation, best_chain.tex)."""
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("jamliquor.author")
 
 LAST_AUTHORED = b"last_authored_slot"
+
+
+WAIT_FRACTION = 0.5  # of a slot: how long an author waits for an announced parent still on its way
 
 
 class Authoring:
@@ -44,6 +48,7 @@ class Authoring:
     async def author(self, slot: int) -> None:
         node = self.node
         chain = node.chain
+        await self._await_announced(slot)
         head = chain.blocks[chain.best_hash]
         if head.slot >= slot:
             return
@@ -62,3 +67,15 @@ class Authoring:
         node.store.set_meta(LAST_AUTHORED, struct.pack("<I", slot))
         await node.add_block(authored.block, authored.post_state, authored.header_hash, authored.log.state_root,
                              source=None, authored=authored)
+
+    async def _await_announced(self, slot: int) -> None:
+        """Do not fork off a block we know is coming: if a block of an earlier slot than ours, later
+        than our head, was announced and is still being fetched or imported, wait for it up to
+        half a slot."""
+        node = self.node
+        deadline = node.clock.start(slot) + WAIT_FRACTION * node.clock.slot_seconds
+        while node.clock.now() < deadline:
+            head = node.chain.blocks[node.chain.best_hash]
+            if not node.syncer.coming(head.slot, slot):
+                return
+            await asyncio.sleep(0.02)

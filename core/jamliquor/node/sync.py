@@ -36,6 +36,14 @@ class Syncer:
         self.node = node
         self.targets: OrderedDict[bytes, tuple[int, bytes | None, bool]] = OrderedDict()  # hash → (slot, peer, parent known)
         self._wakeup = asyncio.Event()
+        self.heard: OrderedDict[bytes, int] = OrderedDict()  # announced blocks (hash → slot) not yet known
+
+    def coming(self, after: int, before: int) -> bool:
+        """Whether a block announced to us with after < slot < before is still being fetched or imported."""
+        chain = self.node.chain
+        for h in [h for h in self.heard if chain.knows(h)]:
+            del self.heard[h]
+        return any(after < slot < before for slot in self.heard.values())
 
     def want(self, h: bytes, slot: int, peer: bytes | None, parent: bytes | None = None) -> None:
         """Note a block to fetch (from `peer` first); `parent` if the announcement told us."""
@@ -44,8 +52,11 @@ class Syncer:
             return
         self.targets[h] = (slot, peer, parent is not None and parent in chain.blocks)
         self.targets.move_to_end(h)
+        self.heard[h] = slot
         while len(self.targets) > MAX_TARGETS:
             self.targets.popitem(last=False)
+        while len(self.heard) > MAX_TARGETS:
+            self.heard.popitem(last=False)
         self._wakeup.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -65,6 +76,8 @@ class Syncer:
                 await self.fetch(h, slot, peer, parent_known)
             except Exception:  # a bug must not stop syncing: log it with its traceback and go on
                 log.exception("sync of %s… failed", h.hex()[:16])
+            if not self.node.chain.knows(h):
+                self.heard.pop(h, None)  # not to be had (for now): nothing to wait for
 
     def _peers(self, first: bytes | None) -> list[bytes]:
         keys = list(self.node.network.peers)

@@ -35,7 +35,7 @@ CHAINSPEC = "chainspec.json"
 def startup_margin(validators: int) -> float:
     """Seconds from writing the chainspec to genesis: V processes start (imports, genesis root,
     first ticket proofs) on a shared machine; slot 1 should find them all listening."""
-    return 3.0 + 1.5 * validators
+    return 5.0 + 2.5 * validators
 _LAUNCH = "import sys; from jamliquor.cli import main; sys.argv[0] = 'jamliquor'; main()"
 
 

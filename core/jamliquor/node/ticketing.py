@@ -163,15 +163,21 @@ class TicketDistribution:
         for tid, (keys, attempt) in sorted(our_ticket_ids(self.node.keyring, ctx.entropy, ctx.attempts).items()):
             if keys.bandersnatch not in ctx.ring or tid in done:
                 continue
-            while ctx != self.ctx and clock.slot() <= self._last_proof_slot:
-                await asyncio.sleep(clock.slot_seconds / TICKS_PER_SLOT)
+            while ctx != self.ctx and (clock.slot() <= self._last_proof_slot or self._current_unproved()):
+                await asyncio.sleep(clock.slot_seconds / TICKS_PER_SLOT)  # the running contest's tickets first
             envelope: TicketEnvelope = await self.node.in_prover(prove_ticket, ctx, keys, attempt)
             self._last_proof_slot = clock.slot()
             self._proven.setdefault(ctx, []).append((tid, envelope))
             self.proved += 1
+            log.debug("proved ticket %s… (attempt %d) for epoch %d at slot %d", tid.hex()[:12], attempt, ctx.epoch,
+                      self._last_proof_slot)
             if ctx == self.ctx:
                 await self._take_own(ctx, tid, envelope)
         log.info("proved our tickets for epoch %d", ctx.epoch)
+
+    def _current_unproved(self) -> bool:
+        task = self._proving.get(self.ctx) if self.ctx is not None else None
+        return task is not None and not task.done()
 
     async def _take_own(self, ctx: TicketContext, tid: bytes, envelope: TicketEnvelope) -> None:
         await self.node.in_worker(self.node.pools.tickets.insert, ctx, tid, envelope, priority=NORMAL)
