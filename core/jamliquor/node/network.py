@@ -32,6 +32,8 @@ log = logging.getLogger("jamliquor.node")
 NON_PREFERRED_WAIT = 5.0  # JAMNP-S: the other side may initiate after a reasonable timeout
 REDIAL_BACKOFF = 2.0
 KIND_TIMEOUT = 5.0
+KEEPALIVE = 10.0  # seconds between pings on each connection (QUIC idles out after 30 s of silence)
+DUPLICATE_WINDOW = 10.0  # seconds within which two connections to one peer are a dialling race
 
 
 @attrs.define(slots=True, eq=False)
@@ -39,6 +41,7 @@ class Peer:
     key: bytes
     conn: Connection
     up0: AnnouncementStream | None = None
+    since: float = attrs.field(factory=time.monotonic)
 
     @property
     def name(self) -> str:
@@ -89,9 +92,14 @@ class Network:
         return grid_neighbours(sets, self.ours, theirs)
 
     async def maintain(self, stop: asyncio.Event) -> None:
-        """Keep dialling the peers we should be connected to."""
+        """Keep dialling the peers we should be connected to; ping the connected ones."""
+        last_ping = time.monotonic()
         while not stop.is_set():
             now = time.monotonic()
+            if now - last_ping >= KEEPALIVE:
+                last_ping = now
+                for peer in list(self.peers.values()):
+                    peer.conn.spawn(self._ping(peer.conn))
             for key, (host, port) in self.targets().items():
                 if key in self.peers or key in self._dialing or self.scores.banned(key):
                     continue
@@ -111,6 +119,14 @@ class Network:
             except TimeoutError:
                 pass
 
+    async def _ping(self, conn: Connection) -> None:
+        """A connection that does not answer a ping within a few seconds is dead: close it."""
+        try:
+            await asyncio.wait_for(conn.ping(), KEEPALIVE / 2)
+        except (ConnectionError, TimeoutError):
+            if conn._quic._close_event is None:
+                conn.close_with("no answer to a ping")
+
     async def _dial(self, key: bytes, host: str, port: int) -> None:
         try:
             await self.endpoint.dial(host, port, key)
@@ -128,10 +144,13 @@ class Network:
             return
         existing = self.peers.get(key)
         if existing is not None and existing.conn is not conn:
+            # Both sides dialled at once: keep the connection P(a, b) opened. Otherwise the newer
+            # one wins: the peer restarted, and the old connection is dead until it idles out.
             preferred = preferred_initiator(self.ours, key)
             new_by_preferred = (self.ours if conn.is_client else key) == preferred
             old_by_preferred = (self.ours if existing.conn.is_client else key) == preferred
-            if old_by_preferred and not new_by_preferred:
+            racing = time.monotonic() - existing.since < DUPLICATE_WINDOW
+            if racing and old_by_preferred and not new_by_preferred:
                 conn.close_with("duplicate connection")
                 return
             existing.conn.close_with("duplicate connection")
