@@ -2,9 +2,9 @@
 the JIP-2 RPC server, wired together and run until stopped.
 
 Threads: everything runs on the asyncio event loop except the CPU-heavy calls — block import,
-authoring, ticket verification — which run one at a time on a single worker thread (so the
-pools and the importer are never used concurrently), and ring-VRF ticket proofs on a prover
-thread. The chain and the store are changed only from the event loop.
+authoring — which run one at a time, most urgent first, on a single worker thread (so the pools
+and the importer are never used concurrently); ticket checks on a verifier thread; and ring-VRF
+ticket proofs in a prover process (`prover.py`: the binding holds the GIL while proving). The chain and the store are changed only from the event loop.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from .chain import Chain, ChainError, FutureBlockError, StaleBlockError, Unknown
 from .clock import SlotClock
 from .network import Network
 from .protocols.messages import BlockRef
+from .prover import Prover
 from .rpc import serve_rpc
 from .stats import NodeStats, Reporter, rss_kb
 from .sync import Syncer
@@ -99,7 +100,7 @@ class Node:
         self.stats = NodeStats()
         self.reporter = Reporter(config.status_file, config.events_file)
         self._worker = Worker()
-        self._prover = ThreadPoolExecutor(1, thread_name_prefix="jamliquor-prover")
+        self.prover = Prover()
         self._verifier = ThreadPoolExecutor(1, thread_name_prefix="jamliquor-verify")
         self.network = Network(self, secret)
         self.syncer = Syncer(self)
@@ -143,7 +144,7 @@ class Node:
                 await asyncio.gather(self.rpc_server.wait_closed(), return_exceptions=True)
             await asyncio.wait_for(self.network.close(), SHUTDOWN_TIMEOUT)
             self._worker.shutdown()
-            self._prover.shutdown(wait=False, cancel_futures=True)
+            self.prover.shutdown()
             self._verifier.shutdown(wait=False, cancel_futures=True)
             self._write_status()
             self.reporter.close()
@@ -173,10 +174,6 @@ class Node:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed: %s", task.exception(), exc_info=task.exception())
-
-    async def in_prover(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a ring-VRF proof on the prover thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._prover, lambda: fn(*args))
 
     async def in_verifier(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a ticket check (pure: no pool) on the verifier thread, beside imports."""
@@ -314,7 +311,7 @@ class Node:
             "tickets": {"proved": self.tickets.proved, "received": self.tickets.received,
                         "pooled": len(self.pools.tickets)},
             "rss_kb": rss, "peak_rss_kb": peak, "uptime": round(time.time() - self.stats.started, 1),
-            "cpu_s": round(time.process_time(), 2),
+            "cpu_s": round(time.process_time(), 2), "prover_pids": self.prover.pids(),
         }
 
     def _write_status(self) -> None:

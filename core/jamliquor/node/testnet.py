@@ -56,6 +56,7 @@ class NodeProcess:
     args: list[str]
     proc: subprocess.Popen | None = None
     peak_rss_kb: int = 0
+    peak_prover_kb: int = 0  # the node's ring-proof child process
     restarts: int = 0
 
     @property
@@ -80,6 +81,8 @@ class NodeProcess:
             return 0
         rss, hwm = process_rss_kb(self.proc.pid)
         self.peak_rss_kb = max(self.peak_rss_kb, hwm, rss)
+        for pid in (self.status() or {}).get("prover_pids", ()):
+            self.peak_prover_kb = max(self.peak_prover_kb, *process_rss_kb(pid))
         return rss
 
 
@@ -244,7 +247,8 @@ class Summary:
         for n in self.per_node:
             out.append(f"node {n['index']}: authored {n['authored']}, imported {n['imported']}, "
                        f"sent {n['sent_per_s'] / 1024:.1f} KiB/s, received {n['received_per_s'] / 1024:.1f} KiB/s, "
-                       f"peak RSS {n['peak_rss_kb'] / 1024:.1f} MB")
+                       f"peak RSS {n['peak_rss_kb'] / 1024:.1f} MB (prover process {n['peak_prover_kb'] / 1024:.1f} MB), "
+                       f"CPU {n['cpu_s']:.1f} s")
         return out
 
 
@@ -302,7 +306,8 @@ def summarize(net: Testnet) -> Summary:
         up = max(1e-9, s.get("uptime", span))
         per_node.append({"index": node.index, "authored": s.get("authored", 0), "imported": s.get("imported", 0),
                          "sent_per_s": s.get("sent", 0) / up, "received_per_s": s.get("received", 0) / up,
-                         "peak_rss_kb": max(node.peak_rss_kb, s.get("peak_rss_kb", 0)), "restarts": node.restarts})
+                         "peak_rss_kb": max(node.peak_rss_kb, s.get("peak_rss_kb", 0)),
+                         "peak_prover_kb": node.peak_prover_kb, "cpu_s": s.get("cpu_s", 0.0), "restarts": node.restarts})
     return Summary(
         blocks=len(authored), forks=len([h for h in authored if h not in on_chain]) if on_chain else 0,
         ticket_sealed=ticketed, fallback_sealed=len(on_chain) - ticketed,

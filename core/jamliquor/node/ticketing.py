@@ -3,7 +3,7 @@ submission window.
 
 The tickets used in epoch e+1 are contested in epoch e, with the entropy η'_2 = η_1 and the ring
 γ'_P = ι that a state of epoch e−1 already holds: a validator proves its N tickets per key (ring
-VRF, lowest ids first, on a prover thread) during epoch e−1, one per slot, so they are ready
+VRF, lowest ids first, in a prover process: `prover.py`) during epoch e−1, one per slot, so they are ready
 when the contest opens rather than all validators proving at once then (the node predicts the
 contest from its best state as soon as the wall clock enters epoch e). Each ticket goes to its
 proxy — index = the last 4 octets of its id (the VRF output) as a big-endian integer mod V in the
@@ -26,7 +26,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ..author import (
-    TicketContext, TicketRejected, contest_at, contest_of_state, our_ticket_ids, prove_ticket, verify_ticket,
+    TicketContext, TicketRejected, contest_at, contest_of_state, our_ticket_ids, verify_ticket,
 )
 from ..types import TicketEnvelope
 from .net.framing import StreamError
@@ -165,7 +165,7 @@ class TicketDistribution:
                 continue
             while ctx != self.ctx and (clock.slot() <= self._last_proof_slot or self._current_unproved()):
                 await asyncio.sleep(clock.slot_seconds / TICKS_PER_SLOT)  # the running contest's tickets first
-            envelope: TicketEnvelope = await self.node.in_prover(prove_ticket, ctx, keys, attempt)
+            envelope: TicketEnvelope = await self.node.prover.prove(ctx, keys, attempt)
             self._last_proof_slot = clock.slot()
             self._proven.setdefault(ctx, []).append((tid, envelope))
             self.proved += 1
