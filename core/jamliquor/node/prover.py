@@ -3,30 +3,37 @@
 bandersnatch-vrfs holds the GIL while it proves (0.2 s on an idle tiny ring, seconds on a busy
 machine): on a thread, every proof would stall the event loop and the block importer for that
 long (measured: imports 10× slower beside a proving thread). So a validator proves in one
-persistent child process (spawned on the first proof; ~30 MB; it imports only the Bandersnatch
-binding), and the node only waits for the answer."""
+persistent child process (started on the first proof; ~30–40 MB; it imports only the
+Bandersnatch binding: `prover_child.py`) and only waits for the answer. Requests and answers
+are E_4(size) ‖ CBOR over the child's stdin and stdout; the child exits when its stdin closes, so it never outlives
+the node, even a SIGKILLed one.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+import struct
+import sys
+
+import cbor2
 
 from ..author import TicketContext, TicketRejected
-from ..crypto import bandersnatch
+from ..errors import JamLiquorError
 from ..keys import ValidatorKeys
 from ..types import TicketEnvelope
 
+_SIZE = struct.Struct("<I")
+_CHILD = "from jamliquor.node.prover_child import serve; serve()"
 
-def ring_proof(ring: Sequence[bytes], index: int, secret: bytes, vrf_input: bytes) -> bytes:
-    """In the child: the ring-VRF signature of GP eq. (6.29) with empty aux data."""
-    return bandersnatch.ring_sign(list(ring), index, secret, vrf_input, b"")
+
+class ProverError(JamLiquorError):
+    """The prover process failed or went away."""
 
 
 class Prover:
     def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._lock = asyncio.Lock()
 
     async def prove(self, ctx: TicketContext, keys: ValidatorKeys, attempt: int) -> TicketEnvelope:
         """Our proof for `attempt` in the contest `ctx` (as `author.prove_ticket`, off-process)."""
@@ -34,16 +41,36 @@ class Prover:
             index = ctx.ring.index(keys.bandersnatch)
         except ValueError:
             raise TicketRejected(f"key {keys.bandersnatch.hex()[:16]}… is not in the epoch {ctx.epoch} ring") from None
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        signature = await asyncio.get_running_loop().run_in_executor(
-            self._pool, ring_proof, ctx.ring, index, keys.bandersnatch_secret, ctx.vrf_input(attempt))
-        return TicketEnvelope(attempt, signature)
+        request = cbor2.dumps([list(ctx.ring), index, keys.bandersnatch_secret, ctx.vrf_input(attempt)])
+        async with self._lock:
+            proc = await self._child()
+            try:
+                proc.stdin.write(_SIZE.pack(len(request)) + request)
+                await proc.stdin.drain()
+                size = _SIZE.unpack(await proc.stdout.readexactly(4))[0]
+                status, value = cbor2.loads(await proc.stdout.readexactly(size))
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                self._proc = None
+                raise ProverError(f"the prover process failed: {exc}") from None
+        if status != "ok":
+            raise ProverError(f"ring proof failed: {value}")
+        return TicketEnvelope(attempt, value)
+
+    async def _child(self) -> asyncio.subprocess.Process:
+        if self._proc is None or self._proc.returncode is not None:
+            self._proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", _CHILD, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        return self._proc
 
     def pids(self) -> list[int]:
-        return [p.pid for p in (self._pool._processes or {}).values()] if self._pool is not None else []
+        return [self._proc.pid] if self._proc is not None and self._proc.returncode is None else []
 
-    def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    async def shutdown(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.returncode is None:
+            proc.stdin.close()
+            try:
+                await asyncio.wait_for(proc.wait(), 5)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()

@@ -144,7 +144,7 @@ class Node:
                 await asyncio.gather(self.rpc_server.wait_closed(), return_exceptions=True)
             await asyncio.wait_for(self.network.close(), SHUTDOWN_TIMEOUT)
             self._worker.shutdown()
-            self.prover.shutdown()
+            await self.prover.shutdown()
             self._verifier.shutdown(wait=False, cancel_futures=True)
             self._write_status()
             self.reporter.close()

@@ -31,6 +31,7 @@ from ..author import (
 from ..types import TicketEnvelope
 from .net.framing import StreamError
 from .protocols import tickets as ticket_protocol
+from .prover import ProverError
 from .protocols.messages import CE_TICKET_TO_ALL, CE_TICKET_TO_PROXY, TicketMessage
 from .worker import NORMAL
 
@@ -165,7 +166,12 @@ class TicketDistribution:
                 continue
             while ctx != self.ctx and (clock.slot() <= self._last_proof_slot or self._current_unproved()):
                 await asyncio.sleep(clock.slot_seconds / TICKS_PER_SLOT)  # the running contest's tickets first
-            envelope: TicketEnvelope = await self.node.prover.prove(ctx, keys, attempt)
+            try:
+                envelope: TicketEnvelope = await self.node.prover.prove(ctx, keys, attempt)
+            except (ProverError, TicketRejected) as exc:
+                log.warning("ticket proof for epoch %d failed: %s", ctx.epoch, exc)
+                self._proving.pop(ctx, None)  # the next tick tries again
+                return
             self._last_proof_slot = clock.slot()
             self._proven.setdefault(ctx, []).append((tid, envelope))
             self.proved += 1
