@@ -26,7 +26,6 @@ from jamliquor.node.protocols import state as state_protocol
 from jamliquor.node.protocols.messages import (
     ASCENDING_EXCLUSIVE, CE_BLOCK_REQUEST, DESCENDING_INCLUSIVE, UP_BLOCK_ANNOUNCEMENT, BlockRef, Handshake,
 )
-from jamliquor.types import Block
 from node_support import RunningNode, dev_chain, node_config, wait_for
 
 SECRET = bytes(range(32))
@@ -119,7 +118,6 @@ def test_misbehaving_peer_is_cut_off_and_the_node_loses_nothing(tmp_path):
         a = await _serving_node(tmp_path, 4)
         node = a.node
         chainspec = node.config.chainspec
-        spec = chainspec.spec
         key = node.identity_public
         head_before = node.chain.best()
         try:
@@ -248,6 +246,50 @@ def test_rpc_best_block_and_subscription_follow_a_syncing_node(tmp_path):
             await asyncio.to_thread(client.close)
         finally:
             await b.stop()
+            await a.stop()
+
+    _run(main())
+
+
+def test_tickets_over_ce131_and_ce132(tmp_path):
+    from jamliquor.author import prove_ticket
+    from jamliquor.node.protocols import tickets as ticket_protocol
+    from jamliquor.node.protocols.messages import CE_TICKET_TO_ALL, CE_TICKET_TO_PROXY, TicketMessage
+    from jamliquor.types import TicketEnvelope
+
+    async def main():
+        chainspec, _, _ = dev_chain(1)
+        a = await RunningNode(node_config(chainspec, tmp_path / "a")).started()
+        node = a.node
+        peer = Endpoint(SECRET, chainspec.genesis_hash(), Quiet())
+        try:
+            assert await wait_for(lambda: node.tickets.ctx is not None, 10)
+            ctx = node.tickets.ctx
+            keys = dev_keys(3)[2]
+            good = await asyncio.to_thread(prove_ticket, ctx, keys, 1)
+            conn = await peer.dial("127.0.0.1", a.port, node.identity_public)
+            spec = chainspec.spec
+            # CE 132: a valid ticket is taken (FIN) and pooled.
+            await ticket_protocol.send(conn, spec, CE_TICKET_TO_ALL, TicketMessage(ctx.epoch, good))
+            assert node.tickets.received == 1 and len(node.pools.tickets) == 1
+            faults = node.stats.faults
+            # A proof that does not verify: reset, and the sender is scored down.
+            bad = TicketEnvelope(1, good.signature[:-1] + bytes([good.signature[-1] ^ 1]))
+            with pytest.raises(StreamClosed):
+                await ticket_protocol.send(conn, spec, CE_TICKET_TO_ALL, TicketMessage(ctx.epoch, bad))
+            assert await wait_for(lambda: node.stats.faults == faults + 1, 5)
+            # Another contest's epoch: reset without a fault (the node cannot judge it).
+            with pytest.raises(StreamClosed):
+                await ticket_protocol.send(conn, spec, CE_TICKET_TO_ALL, TicketMessage(ctx.epoch + 5, good))
+            assert node.stats.faults == faults + 1
+            # CE 131 to a node that is not the ticket's proxy: refused, scored down.
+            other = await asyncio.to_thread(prove_ticket, ctx, keys, 0)
+            with pytest.raises(StreamClosed):
+                await ticket_protocol.send(conn, spec, CE_TICKET_TO_PROXY, TicketMessage(ctx.epoch, other))
+            assert await wait_for(lambda: node.stats.faults == faults + 2, 5)
+            assert len(node.pools.tickets) == 2  # verified and pooled, though not forwarded
+        finally:
+            await peer.close([])
             await a.stop()
 
     _run(main())

@@ -230,7 +230,9 @@ class Chain:
         """Store an imported `block` with its posterior state and update the heads."""
         H = block.header
         h = h or header_hash(H, self.spec)
-        parent = self.blocks[H.parent]
+        parent = self.blocks.get(H.parent)
+        if parent is None:  # finality moved past the parent's fork while the block was imported
+            raise StaleBlockError(f"slot {H.slot}: parent {H.parent.hex()[:16]}… is no longer a descendant of the finalized block")
         ticketed = post["safrole"].sealing_keys.name == "tickets"  # γ'_S sealed this block's slot
         info = BlockInfo(h, H.parent, H.slot, H.author_index, ticketed, parent.weight + ticketed, parent.height + 1,
                          root or post.root())

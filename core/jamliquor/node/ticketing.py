@@ -133,13 +133,13 @@ class TicketDistribution:
         if in_epoch >= self.send_at and self.own:
             mine, self.own = self.own, []
             for tid, message in mine:
-                await self._send_to_proxy(tid, message)
+                self.node.background(self._send_to_proxy(ctx, tid, message))
         if in_epoch >= self.forward_at and self.forward:
             ticks_left = max(1, (self.forward_until - in_epoch) * TICKS_PER_SLOT)
             count = len(self.forward) if in_epoch >= self.forward_until else math.ceil(len(self.forward) / ticks_left)
             batch, self.forward = self.forward[:count], self.forward[count:]
             for message in batch:
-                await self._send_to_all(message)
+                self.node.background(self._send_to_all(message))
 
     async def _open(self, ctx: TicketContext) -> None:
         """The contest `ctx` is running now: pool our tickets proved for it, prove the rest."""
@@ -195,8 +195,8 @@ class TicketDistribution:
     def _proxy_key(self, tid: bytes, ctx: TicketContext) -> bytes | None:
         return self._ed25519.get(ctx.ring[proxy_index(tid, len(ctx.ring))])
 
-    async def _send_to_proxy(self, tid: bytes, message: TicketMessage) -> None:
-        proxy = self._proxy_key(tid, self.ctx)
+    async def _send_to_proxy(self, ctx: TicketContext, tid: bytes, message: TicketMessage) -> None:
+        proxy = self._proxy_key(tid, ctx)
         conn = self.node.network.connection(proxy)
         if proxy == self.node.identity_public or conn is None:
             self.forward.append(message)  # we are the proxy, or cannot reach it: distribute ourselves
@@ -204,8 +204,9 @@ class TicketDistribution:
         try:
             await ticket_protocol.send(conn, self.node.spec, CE_TICKET_TO_PROXY, message)
         except StreamError as exc:
-            log.info("ticket to proxy %s refused or lost (%s); distributing it ourselves", conn.name, exc)
-            self.forward.append(message)
+            if self.ctx == ctx:
+                log.info("ticket to proxy %s refused or lost (%s); distributing it ourselves", conn.name, exc)
+                self.forward.append(message)
 
     async def _send_to_all(self, message: TicketMessage) -> None:
         sends = []
