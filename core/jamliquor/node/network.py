@@ -33,7 +33,8 @@ NON_PREFERRED_WAIT = 5.0  # JAMNP-S: the other side may initiate after a reasona
 REDIAL_BACKOFF = 2.0
 KIND_TIMEOUT = 5.0
 KEEPALIVE = 10.0  # seconds between pings on each connection (QUIC idles out after 30 s of silence)
-DUPLICATE_WINDOW = 10.0  # seconds within which two connections to one peer are a dialling race
+DUPLICATE_WINDOW = 10.0
+MAX_OTHER_PEERS = 20  # connections beyond the validators we must reach (JAMNP-S: e.g. 20 for builders)  # seconds within which two connections to one peer are a dialling race
 
 
 @attrs.define(slots=True, eq=False)
@@ -143,6 +144,11 @@ class Network:
             conn.close_with("refused: banned" if key != self.ours else "refused: our own key")
             return
         existing = self.peers.get(key)
+        targets = self.targets()
+        if existing is None and key not in targets:
+            if sum(1 for k in self.peers if k not in targets) >= MAX_OTHER_PEERS:
+                conn.close_with("too many peers")
+                return
         if existing is not None and existing.conn is not conn:
             # Both sides dialled at once: keep the connection P(a, b) opened. Otherwise the newer
             # one wins: the peer restarted, and the old connection is dead until it idles out.
