@@ -6,7 +6,9 @@ producing; every node's JIP-2 RPC then answers `bestBlock` with the same block, 
 from __future__ import annotations
 
 import json
+import random
 import signal
+import socket
 
 from jamliquor.node.rpc.client import RpcCallError, RpcClient
 from jamliquor.node.testnet import Testnet
@@ -16,6 +18,23 @@ VALIDATORS = 4
 KILLED = 3
 KILL_AT, RESTART_AT = 7, 12  # slots
 DEADLINE_SLOT = 45  # the whole run ends by then (about 55 s with start-up)
+
+
+def _free_ports(count: int) -> int:
+    """A base port with `count` free UDP ports (QUIC) and the `count` after them free for TCP (RPC)."""
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(20000, 60000 - 2 * count)
+        try:
+            for i in range(count):
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                    s.bind(("127.0.0.1", base + i))
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                    s.bind(("127.0.0.1", base + count + i))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free loopback ports")
 
 
 def _authored(net: Testnet, index: int) -> list[int]:
@@ -46,7 +65,8 @@ def _best_blocks(net: Testnet) -> list:
 
 
 def test_killed_validator_catches_up_and_authors_again(tmp_path):
-    net = Testnet(TINY, VALIDATORS, tmp_path, base_port=42100, slot_seconds=1, rpc_base_port=42200)
+    base = _free_ports(VALIDATORS)
+    net = Testnet(TINY, VALIDATORS, tmp_path, base_port=base, slot_seconds=1, rpc_base_port=base + VALIDATORS)
     net.prepare()
     net.start_all()
     try:
