@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attrs
 import pytest
 from jamliquor import importer
+from jamliquor.author import claim, seal_header
+from jamliquor.keys import Keyring
 from jamliquor.spec import TINY
 from jamliquor.state import ChainState
 from jamliquor.stf import assurances, reports
@@ -45,7 +48,12 @@ def test_assurances_use_prior_and_guarantees_posterior_set(vectors: Path, monkey
     monkeypatch.setattr(reports, "transition", spy_reports)
     assert importer.import_block(state, step.block).root() == step.post_state.state_root
     kappa = tuple(reversed(state["current_validators"]))  # a prior κ unlike κ' = γ_P
-    post = importer.import_block(state.updated({"current_validators": kappa}), step.block)
+    changed = state.updated({"current_validators": kappa})
+    # The block must now name the changed state's root (H_R) and be sealed again: the trace's
+    # validators are the JIP-5 dev keys, so we hold the sealing key.
+    header = attrs.evolve(step.block.header, parent_state_root=changed.root())
+    header = seal_header(header, claim(changed, header.slot, Keyring.dev(TINY.validators_count)), TINY)
+    post = importer.import_block(changed, attrs.evolve(step.block, header=header))
 
     kappa_post = post["current_validators"]
     assert kappa != kappa_post and post["previous_validators"] == kappa  # λ' = κ

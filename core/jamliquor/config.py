@@ -12,6 +12,7 @@ The file is `$JAMLIQUOR_CONFIG`, else `./jamliquor.toml`, else none (defaults wo
     author_budget = { bytes = 524288, items = 2048, gas = 10000000 }
                                    # JAMLIQUOR_AUTHOR_BUDGET="bytes=524288,items=2048,gas=10000000";
                                    # fields left out come from the device profile
+    trusted_plugin_keys = ["ml-dsa-65:1a2b…", "/etc/jamliquor/release.pub"]   # JAMLIQUOR_TRUSTED_PLUGIN_KEYS
 
 A new key is one line in `KEYS`.
 """
@@ -26,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from .crypto.keyfile import KeyFileError, public_key_arg
 from .errors import JamLiquorError
 from .profiles import DEVICE_PROFILES, AuthorBudget
 from .spec import SPECS
@@ -89,6 +91,20 @@ def _budget(v: Any) -> dict[str, int] | None:
     return {k: _positive_int(n) for k, n in v.items()}
 
 
+def _trusted_keys(v: Any) -> tuple[tuple[str, bytes], ...]:
+    """`SCHEME:HEX` public keys (or paths of files holding one), as in `jamliquor pqc keygen`'s
+    KEY.pub; with any set, plugin wheels must carry a valid signature by one of them."""
+    if v is None:
+        return ()
+    items = v.split(",") if isinstance(v, str) else v
+    if not isinstance(items, (list, tuple)) or not all(isinstance(x, str) for x in items):
+        raise ConfigError(f"trusted_plugin_keys must be a list of SCHEME:HEX strings, got {v!r}")
+    try:
+        return tuple(public_key_arg(x.strip()) for x in items if x.strip())
+    except (KeyFileError, OSError) as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _path(v: Any) -> Path | None:
     return None if v in (None, "") else Path(str(v)).expanduser()
 
@@ -103,6 +119,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "pvm_backend": ("JAMLIQUOR_PVM_BACKEND", _pvm_backend, "auto"),
     "device_profile": ("JAMLIQUOR_DEVICE_PROFILE", _profile, "edge"),
     "author_budget": ("JAMLIQUOR_AUTHOR_BUDGET", _budget, None),
+    "trusted_plugin_keys": ("JAMLIQUOR_TRUSTED_PLUGIN_KEYS", _trusted_keys, ()),
 }
 
 
@@ -116,6 +133,7 @@ class Config:
     pvm_backend: str = "auto"
     device_profile: str = "edge"
     author_budget: dict[str, int] | None = None  # overrides of the profile's budget
+    trusted_plugin_keys: tuple[tuple[str, bytes], ...] = ()
     file: Path | None = None
 
     def budget(self) -> AuthorBudget:

@@ -76,27 +76,73 @@ def jamliquor_execute(request: ExecuteRequest) -> ExecuteResult | None:
 
 
 @hookspec(firstresult=True)
-def jamliquor_sign(scheme: str, secret: bytes, message: bytes) -> bytes | None:
+def jamliquor_sign(scheme: str, secret: bytes, message: bytes, context: bytes) -> bytes | None:
     """Sign ``message`` with ``secret`` under the named ``scheme``; ``None`` if not offered.
 
     Built-in schemes: ``"ed25519"`` (secret = 32-byte seed) and ``"bandersnatch"`` (an IETF VRF
     signature; ``message`` = VRF input ‖ aux split by :func:`split_vrf_message`). Plugins add
-    others (e.g. ML-DSA).
+    others (e.g. ``jamliquor-pqc``: ML-DSA, XMSS, a composite). ``context`` is the FIPS 204
+    context string (0–255 bytes; ``b""`` when the caller gives none, see :data:`HOOK_DEFAULTS`);
+    schemes without contexts reject a non-empty one. Stateful schemes (XMSS) persist their
+    one-time-key index before returning. Bad input (wrong size, over-long context, exhausted
+    key) raises :class:`jamliquor.crypto.schemes.SchemeInputError`.
     """
 
 
 @hookspec(firstresult=True)
-def jamliquor_verify(scheme: str, public: bytes, message: bytes, signature: bytes) -> bool | None:
-    """Check ``signature`` on ``message`` by ``public`` under ``scheme``; ``None`` if not offered.
+def jamliquor_verify(scheme: str, public: bytes, message: bytes, signature: bytes, context: bytes) -> bool | None:
+    """Check ``signature`` on ``message`` (and ``context``) by ``public`` under ``scheme``;
+    ``None`` if not offered.
 
     Ed25519 verification follows ZIP-215 (consensus rules). Returns a bool; never raises for
-    malformed keys or signatures (they are simply invalid).
+    malformed keys, signatures or contexts (they are simply invalid).
     """
 
 
 @hookspec
 def jamliquor_signature_schemes() -> Sequence[str]:
-    """The scheme names a plugin offers to ``sign``/``verify`` (collected from all plugins)."""
+    """The scheme names a plugin offers to ``sign``/``verify``/``keygen`` (collected from all plugins)."""
+
+
+@hookspec(firstresult=True)
+def jamliquor_keygen(scheme: str, seed: bytes) -> tuple[bytes, bytes] | None:
+    """Derive the key pair ``(public, secret)`` of signature ``scheme`` from ``seed``; ``None``
+    if not offered.
+
+    Deterministic: the same seed gives the same pair; an empty seed asks for a fresh random one.
+    Seed sizes are the scheme's own: 32 bytes for ``ed25519`` and ``bandersnatch`` (the
+    kernel's), ξ (32 bytes) for ML-DSA (FIPS 204 Algorithm 6), SK_SEED ‖ SK_PRF ‖ PUB_SEED
+    (3n bytes) for XMSS. ``secret`` is what ``sign`` takes; a wrong seed size raises
+    :class:`jamliquor.crypto.schemes.SchemeInputError`.
+    """
+
+
+@hookspec(firstresult=True)
+def jamliquor_kem_keygen(scheme: str, seed: bytes) -> tuple[bytes, bytes] | None:
+    """Derive the key pair ``(public, secret)`` of key-encapsulation ``scheme`` from ``seed``
+    (empty: a fresh random pair); ``None`` if not offered. ML-KEM: seed = d ‖ z, 64 bytes
+    (FIPS 203 Algorithm 16); X-Wing: 32 bytes."""
+
+
+@hookspec(firstresult=True)
+def jamliquor_kem_encapsulate(scheme: str, public: bytes) -> tuple[bytes, bytes] | None:
+    """Encapsulate a fresh shared secret to ``public``: ``(ciphertext, shared_secret)``;
+    ``None`` if not offered. A malformed public key raises
+    :class:`jamliquor.crypto.schemes.SchemeInputError` (e.g. FIPS 203 §7.2 input check)."""
+
+
+@hookspec(firstresult=True)
+def jamliquor_kem_decapsulate(scheme: str, secret: bytes, ciphertext: bytes) -> bytes | None:
+    """Recover the shared secret of ``ciphertext`` with ``secret``; ``None`` if not offered.
+
+    A well-sized but forged ML-KEM ciphertext yields the implicit-rejection secret (FIPS 203
+    Algorithm 18), so callers authenticate what they derive from it (e.g. with an AEAD). A wrong
+    size raises :class:`jamliquor.crypto.schemes.SchemeInputError`."""
+
+
+@hookspec
+def jamliquor_kem_schemes() -> Sequence[str]:
+    """The key-encapsulation scheme names a plugin offers (collected from all plugins)."""
 
 
 @hookspec(firstresult=True)
@@ -135,5 +181,12 @@ def split_vrf_message(message: bytes) -> tuple[bytes, bytes]:
     return vrf_input, aux if sep else b""
 
 
-HOOKS = ("import_block", "author_block", "execute", "sign", "verify", "signature_schemes", "predict", "models",
-         "configure", "status")
+HOOKS = (
+    "import_block", "author_block", "execute",
+    "sign", "verify", "signature_schemes", "keygen",
+    "kem_keygen", "kem_encapsulate", "kem_decapsulate", "kem_schemes",
+    "predict", "models", "configure", "status",
+)
+
+HOOK_DEFAULTS: dict[str, dict[str, Any]] = {"sign": {"context": b""}, "verify": {"context": b""}}
+"""Arguments a caller may leave out, filled in by :meth:`jamliquor.plugins.PluginHost.call`."""

@@ -1,5 +1,10 @@
 """Plugin discovery, loading, unloading and runtime swapping (pluggy underneath).
 
+Plugins come from the Python environment (entry points of installed distributions) or, at run
+time, from wheels (`load`/`swap` given a `.whl` path): with trusted keys configured, a wheel
+loads only if its detached signature verifies (:mod:`jamliquor.plugin_store`,
+:mod:`jamliquor.plugin_signing`); a refused wheel changes nothing.
+
 `PluginHost` keeps an immutable *snapshot* (a pluggy manager plus plugin records). A hook call
 takes the current snapshot once and runs entirely on it; load/unload/swap build a new snapshot
 and publish it with one reference assignment. So a call already in flight finishes on the old
@@ -12,16 +17,17 @@ import functools
 import importlib
 import threading
 import types
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pluggy
 
-from . import hookspecs
+from . import hookspecs, plugin_store
 from .errors import JamLiquorError
-from .hookspecs import HOOKS, PROJECT
+from .hookspecs import HOOK_DEFAULTS, HOOKS, PROJECT
 
 ENTRY_POINT_GROUP = "jamliquor"
 
@@ -61,6 +67,7 @@ class PluginInfo:
     version: str
     hooks: tuple[str, ...]
     builtin: bool = False
+    origin: str = ""  # "" = the Python environment; else the wheel it was loaded from
 
 
 @attrs.frozen
@@ -106,27 +113,48 @@ def discover() -> dict[str, metadata.EntryPoint]:
 class PluginHost:
     """Loads plugins from entry points (and kernel built-ins) and calls their hooks."""
 
-    def __init__(self, allow: Iterable[str] | None = None, load_builtins: bool = True) -> None:
+    def __init__(
+        self,
+        allow: Iterable[str] | None = None,
+        load_builtins: bool = True,
+        trusted_keys: Sequence[tuple[str, bytes]] = (),
+        store: Path | None = None,
+    ) -> None:
         """Load the built-ins and the plugins in `allow` (an unknown or broken name there is an
         error), or, with no allow-list, every installed plugin that loads: broken ones are skipped
-        and listed in `broken` so one bad third-party package cannot stop the node."""
+        and listed in `broken` so one bad third-party package cannot stop the node.
+
+        `store` is where run-time wheels are kept (normally `<data_dir>/plugins`); those found
+        there are loaded after the environment's plugins (whose `verify` checks them), replacing
+        a plugin of the same name, if their signature verifies under `trusted_keys` (when given)."""
         self._lock = threading.Lock()
         self._objects: dict[str, tuple[Any, PluginInfo]] = {}
         self._snapshot = _Snapshot(self._new_manager(), ())
-        self.broken: dict[str, PluginLoadError] = {}
+        self.broken: dict[str, Exception] = {}
+        self.trusted_keys = tuple(trusted_keys)
+        self.store = store
         if load_builtins:
             for name in BUILTINS:
                 self.load(name)
-        if allow is not None:
-            for name in allow:
-                self.load(name)
-            return
-        for name in discover():
+        wanted = None if allow is None else list(allow)
+        installed = discover()
+        for name in installed if wanted is None else [n for n in wanted if n in installed or n in BUILTINS]:
             if name not in self._objects:
                 try:
                     self.load(name)
                 except PluginLoadError as exc:
+                    if wanted is not None:
+                        raise
                     self.broken[name] = exc
+        if store is not None:
+            good, bad = plugin_store.stored(self, store, self.trusted_keys)
+            self.broken.update({wheel: PluginLoadError(reason) for wheel, reason in bad.items()})
+            for unpacked in good:
+                if wanted is None or any(ep.name in wanted for ep in unpacked.entry_points):
+                    self._load_unpacked(unpacked, replace=True)
+        for name in wanted or ():
+            if name not in self._objects:
+                self.load(name)  # raises UnknownPluginError listing what is available
 
     # ------------------------------------------------------------------ management
 
@@ -167,12 +195,53 @@ class PluginHost:
         self._snapshot = _Snapshot(pm, tuple(info for _, info in objects.values()))
 
     def load(self, name: str) -> PluginInfo:
-        """Load plugin `name` (an entry point or built-in); loading a loaded plugin is a no-op."""
+        """Load plugin `name` (an entry point or built-in, or the path of a wheel); loading a
+        loaded plugin is a no-op."""
+        if name.endswith(".whl"):
+            return self._load_unpacked(self._accept_wheel(Path(name)), replace=False)
         with self._lock:
             if name in self._objects:
                 return self._objects[name][1]
             obj, info = self._resolve(name)
             self._publish({**self._objects, name: (obj, info)})
+            return info
+
+    def install_wheel(self, wheel: Path) -> PluginInfo:
+        """Load a plugin wheel, replacing a loaded plugin of the same name (an update)."""
+        return self._load_unpacked(self._accept_wheel(Path(wheel)), replace=True)
+
+    # ------------------------------------------------------------------ run-time wheels
+
+    def _accept_wheel(self, wheel: Path) -> plugin_store.Unpacked:
+        """Check and unpack a wheel; raises (changing nothing) if it is refused."""
+        if self.store is None:
+            raise PluginLoadError("no plugin store configured for wheels (PluginHost(store=...))")
+        unpacked = plugin_store.accept(self, wheel, self.store, self.trusted_keys)
+        if len(unpacked.entry_points) != 1:
+            raise PluginLoadError(f"{wheel.name} registers {len(unpacked.entry_points)} jamliquor entry points; one per wheel")
+        return unpacked
+
+    def _wheel_plugin(self, unpacked: plugin_store.Unpacked) -> tuple[str, Any, PluginInfo]:
+        ep = unpacked.entry_points[0]
+        plugin_store.activate(unpacked)
+        try:
+            obj = ep.load()
+        except Exception as exc:
+            raise PluginLoadError(f"plugin {ep.name!r} ({unpacked.wheel.name}) failed to load: {type(exc).__name__}: {exc}") from exc
+        hooks = _hook_names(obj)
+        if not hooks:
+            raise PluginLoadError(f"plugin {ep.name!r} ({unpacked.wheel.name}) implements no jamliquor hooks")
+        dist = unpacked.distribution
+        return ep.name, obj, PluginInfo(ep.name, dist.metadata["Name"], dist.version, hooks, origin=str(unpacked.wheel))
+
+    def _load_unpacked(self, unpacked: plugin_store.Unpacked, replace: bool) -> PluginInfo:
+        with self._lock:
+            name = unpacked.entry_points[0].name
+            if name in self._objects and not replace:
+                raise PluginError(f"plugin {name!r} is already loaded; swap it for the wheel instead")
+            name, obj, info = self._wheel_plugin(unpacked)
+            self._publish({**self._objects, name: (obj, info)})
+            plugin_store.retire_others(unpacked)
             return info
 
     def unload(self, name: str) -> None:
@@ -182,14 +251,23 @@ class PluginHost:
             self._publish({k: v for k, v in self._objects.items() if k != name})
 
     def swap(self, old: str, new: str) -> PluginInfo:
-        """Replace loaded plugin `old` with `new` in one step (calls never see neither or both)."""
+        """Replace loaded plugin `old` with `new` (a name, or the path of a wheel) in one step
+        (calls never see neither or both). A refused or broken `new` changes nothing."""
+        if old not in self._objects:
+            raise UnknownPluginError(f"plugin {old!r} is not loaded; loaded: {', '.join(self._objects) or 'none'}")
+        unpacked = self._accept_wheel(Path(new)) if new.endswith(".whl") else None
         with self._lock:
             if old not in self._objects:
                 raise UnknownPluginError(f"plugin {old!r} is not loaded; loaded: {', '.join(self._objects) or 'none'}")
-            obj, info = self._resolve(new)  # fails before anything changes
+            if unpacked is not None:
+                new, obj, info = self._wheel_plugin(unpacked)
+            else:
+                obj, info = self._resolve(new)  # fails before anything changes
             objects = {k: v for k, v in self._objects.items() if k != old}
             objects[new] = (obj, info)
             self._publish(objects)
+            if unpacked is not None:
+                plugin_store.retire_others(unpacked)
             return info
 
     def register_object(self, name: str, obj: Any, distribution: str = "<runtime>", version: str = "0") -> PluginInfo:
@@ -211,6 +289,8 @@ class PluginHost:
         """Call hook `hook` (name without the `jamliquor_` prefix) on the current snapshot."""
         if hook not in HOOKS:
             raise PluginError(f"unknown hook {hook!r}; hooks: {', '.join(HOOKS)}")
+        for key, value in HOOK_DEFAULTS.get(hook, {}).items():
+            kwargs.setdefault(key, value)
         snapshot = self._snapshot  # one read: the whole call runs on this set of plugins
         return getattr(snapshot.manager.hook, f"{PROJECT}_{hook}")(**kwargs)
 
@@ -240,6 +320,9 @@ class PluginHost:
     def signature_schemes(self) -> list[str]:
         return sorted({s for schemes in self.call("signature_schemes") for s in schemes})
 
+    def kem_schemes(self) -> list[str]:
+        return sorted({s for schemes in self.call("kem_schemes") for s in schemes})
+
     def models(self) -> list[str]:
         return sorted({m for models in self.call("models") for m in models})
 
@@ -256,7 +339,7 @@ def default_host() -> PluginHost:
             from .config import load_config
 
             config = load_config()
-            _default = PluginHost(allow=config.plugins)
+            _default = PluginHost(allow=config.plugins, trusted_keys=config.trusted_plugin_keys, store=config.data_dir / "plugins")
             _default.configure(config)
         return _default
 

@@ -15,7 +15,7 @@ from typer.exceptions import TyperException
 
 from .. import GP_VERSION, __version__
 from ..config import ConfigError, load_config
-from . import bench, chainspec, conformance, devchain, fuzz, keys, node, plugins, rpc, testnet, trace_import
+from . import bench, chainspec, conformance, devchain, fuzz, keys, node, plugins, pqc, rpc, sealing, testnet, trace_import
 from .errors import report
 
 
@@ -79,7 +79,10 @@ app.command("node")(node.node)
 app.command("testnet")(testnet.testnet)
 app.command("rpc-call")(rpc.rpc_call)
 app.add_typer(plugins.app, name="plugins")
+app.add_typer(pqc.app, name="pqc")
 app.add_typer(keys.app, name="keys")
+keys.app.command("seal")(sealing.seal_key)
+keys.app.command("unseal")(sealing.unseal_key)
 app.add_typer(chainspec.app, name="chainspec")
 
 

@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from ..crypto.keyfile import read_key
 from ..keys import ValidatorKeys, derive, key_name, read_key_file, trivial_seed, write_key_file
 from .errors import UsageError
 
@@ -58,6 +59,10 @@ def new_keys(
 
 
 @app.command("show")
-def show_keys(path: Path = typer.Argument(..., help="A key file."), secrets: bool = SecretsOption) -> None:
+def show_keys(
+    path: Path = typer.Argument(..., help="A key file (possibly sealed with `keys seal`)."),
+    secrets: bool = SecretsOption,
+    kem_key: Optional[Path] = typer.Option(None, "--kem-key", help="KEM secret key file that opens a sealed key file."),
+) -> None:
     """Print the public keys of a key file."""
-    _echo(read_key_file(path), secrets)
+    _echo(read_key_file(path, read_key(kem_key) if kem_key else None), secrets)

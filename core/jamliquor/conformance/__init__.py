@@ -9,6 +9,10 @@ test-vector layout). `spec` is the chain spec forced by the user, or None to let
 infer it from the path (see `jamliquor.spec.spec_of_path`). Every suite shares one output
 contract: a line per failing case naming the first difference (and a KNOWN line per documented
 convention difference), then `N passed, M failed`.
+A suite that cannot run some cases (the implementation's interface cannot express them) yields
+one `CaseResult` per such group with `skipped` saying why and `count` cases: a `SKIP` line
+each, and `, K skipped` on the closing line. A suite whose prerequisites are missing raises
+`ConformanceError` from `run` itself, before yielding anything.
 """
 
 from __future__ import annotations
@@ -33,10 +37,12 @@ class CaseResult:
     # A documented convention difference between the vectors and JamLiquor (what differs and
     # why): reported as KNOWN, counted neither passed nor failed.
     known: str | None = None
+    skipped: str | None = None  # not run, and why (then `count` cases were not run)
+    count: int = 1
 
     @property
     def passed(self) -> bool:
-        return self.error is None and self.known is None
+        return self.error is None and self.known is None and self.skipped is None
 
 
 class ConformanceError(JamLiquorError):
@@ -61,11 +67,14 @@ def run_suite(
     path = Path(path)
     if not path.exists():
         raise ConformanceError(f"path does not exist: {path}")
-    passed = failed = known = 0
+    passed = failed = known = skipped = 0
     results: Iterable[CaseResult] = suite.run(path, spec)
     try:
         for result in results:
-            if result.known is not None and result.error is None:
+            if result.skipped is not None:
+                skipped += result.count
+                emit(f"SKIP {result.name}: {result.skipped}")
+            elif result.known is not None and result.error is None:
                 known += 1
                 emit(f"KNOWN {result.name}: {result.known}")
             elif result.passed:
@@ -77,7 +86,8 @@ def run_suite(
         failed += 1
         emit(f"FAIL <suite {name}>: {type(exc).__name__}: {exc}")
         emit(traceback.format_exc().rstrip())
-    emit(f"{passed} passed, {failed} failed" + (f", {known} known convention differences (KNOWN above)" if known else ""))
+    emit(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
+         + (f", {known} known convention differences (KNOWN above)" if known else ""))
     return passed, failed
 
 

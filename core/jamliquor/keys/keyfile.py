@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 from ..errors import JamLiquorError
+from ..sealing import SealingError, open_key_file
 from .derivation import SeedError, ValidatorKeys, derive
 from .names import key_name
 
@@ -40,14 +41,19 @@ def write_key_file(path: Path, keys: ValidatorKeys, overwrite: bool = False) -> 
         os.close(fd)
 
 
-def read_key_file(path: Path) -> ValidatorKeys:
+def read_key_file(path: Path, kem_key: tuple[str, bytes] | None = None) -> ValidatorKeys:
     """Load a key file; refuse one that group or others may read, or whose public keys do not
-    match its seed."""
+    match its seed. A sealed file (`jamliquor keys seal`) opens with `kem_key` = (KEM scheme,
+    secret), see :func:`jamliquor.sealing.open_key_file`."""
     mode = os.stat(path).st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise KeyFileError(f"{path} is accessible by others (mode {stat.S_IMODE(mode):o}); run chmod 600 {path}")
     try:
-        document = json.loads(Path(path).read_text())
+        data = open_key_file(path, kem_key)
+    except SealingError as exc:
+        raise KeyFileError(f"{path}: {exc}") from None
+    try:
+        document = json.loads(data)
         seed = bytes.fromhex(document["seed"])
         keys = derive(seed)
     except (ValueError, KeyError, TypeError, SeedError) as exc:

@@ -69,10 +69,12 @@ class ChainState:
         decoded = {k: v for k, v in self._decoded.items() if k not in components}
         changes: dict[bytes, bytes | None] = {}
         for name, value in components.items():
+            decoded[name] = value
+            if value is self._decoded.get(name):  # the very object decoded from this state: unchanged
+                continue
             key, data = _KEYS[name], encode(value, self.spec, COMPONENTS[name][1])
             if kv.get(key) != data:
                 kv[key] = changes[key] = data
-            decoded[name] = value
         for key, value in raw.items():
             if value is None:
                 if kv.pop(key, None) is not None:
