@@ -14,6 +14,7 @@ import typer
 
 from ..chainspec import Bootnode, BootnodeError, load_chainspec
 from ..config import load_config
+from ..crypto.keyfile import read_key
 from ..keys import derive, read_key_file, trivial_seed
 from .errors import UsageError
 
@@ -46,6 +47,7 @@ def setup_logging(level: str) -> None:
 def node(
     chainspec: Path = typer.Option(..., "--chainspec", help="JIP-4 chainspec of the network."),
     key_file: Optional[Path] = typer.Option(None, "--key-file", help="Validator key file (jamliquor keys new)."),
+    kem_key: Optional[Path] = typer.Option(None, "--kem-key", help="KEM secret key file that opens a sealed key file."),
     dev_validator: Optional[int] = typer.Option(None, "--dev-validator", min=0, help="Run as dev validator trivial_seed(I)."),
     listen: Optional[str] = typer.Option(None, "--listen", help="IP:PORT to accept peers on (default: our validator endpoint)."),
     bootnode: list[str] = typer.Option([], "--bootnode", help="NAME@IP:PORT of a peer to connect to (repeatable)."),
@@ -70,7 +72,10 @@ def node(
     if slot_seconds is not None and slot_seconds != spec.slot_seconds:
         raise UsageError(f"--slot-seconds {slot_seconds}: the chainspec records P = {spec.slot_seconds} s, and every node "
                          "must agree (write it with `jamliquor chainspec new --slot-seconds`)")
-    keys = read_key_file(key_file) if key_file is not None else derive(trivial_seed(dev_validator)) if dev_validator is not None else None
+    if key_file is not None:
+        keys = read_key_file(key_file, read_key(kem_key) if kem_key else None)
+    else:
+        keys = derive(trivial_seed(dev_validator)) if dev_validator is not None else None
     try:
         bootnodes = tuple(Bootnode.parse(b) for b in bootnode) + document.bootnodes
     except BootnodeError as exc:
