@@ -185,12 +185,13 @@ class Testnet:
             node.sample_rss()
 
     def table(self) -> str:
-        """One line per node: best slot and hash, finalized slot, peers, imported, authored, RSS."""
+        """One line per node: best slot and hash, finalized slot, peers, imported, authored, RSS
+        (the current RSS of a running node, the peak of a stopped one)."""
         rows = [f"{'node':>4} {'state':>5} {'best':>6} {'hash':<10} {'final':>5} {'peers':>5} {'imported':>8} "
                 f"{'authored':>8} {'RSS MB':>6}"]
         for node in self.nodes:
             s = node.status() or {}
-            rss = node.sample_rss()
+            rss = node.sample_rss() if node.alive() else node.peak_rss_kb  # a stopped node: its peak
             state = "up" if node.alive() else "down"
             best = s.get("best", {})
             rows.append(f"{node.index:>4} {state:>5} {best.get('slot', '-'):>6} {best.get('hash', '-')[:8]:<10} "
