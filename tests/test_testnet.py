@@ -84,8 +84,8 @@ def test_killed_validator_catches_up_and_authors_again(tmp_path):
                         DEADLINE_SLOT + 30, every=net.sample)
         assert any(s > restarted_at for s in _authored(net, KILLED)), \
             f"the restarted validator authored nothing after slot {restarted_at}"
-        status = net.nodes[KILLED].status()
-        assert status and status["imported"] > 0
+        assert net.wait(lambda: (net.nodes[KILLED].status() or {}).get("imported", 0) > 0, 10), \
+            "the restarted validator imported nothing"  # its status file is rewritten every second
         # Every node's RPC names the same best block (sampled until a head has reached all).
         agreed = net.wait(lambda: len({json.dumps(b) for b in _best_blocks(net)}) == 1 and None not in _best_blocks(net),
                           20, poll=0.2)
