@@ -256,7 +256,7 @@ def test_budget_comes_from_the_device_profile_and_config(tmp_path: Path) -> None
     assert load_config(tmp_path / "none.toml", env={}).budget() == DEVICE_PROFILES["edge"]
     env = {"JAMLIQUOR_DEVICE_PROFILE": "desktop", "JAMLIQUOR_AUTHOR_BUDGET": "bytes=1000, gas=5"}
     budget = load_config(tmp_path / "none.toml", env=env).budget()
-    assert budget == AuthorBudget(bytes=1000, items=DEVICE_PROFILES["desktop"].items, gas=5)
+    assert budget == attrs.evolve(DEVICE_PROFILES["desktop"], bytes=1000, gas=5)
     config = tmp_path / "jamliquor.toml"
     config.write_text('device_profile = "server"\nauthor_budget = { items = 7 }\n')
     assert load_config(config, env={}).budget().items == 7

@@ -9,9 +9,10 @@ The file is `$JAMLIQUOR_CONFIG`, else `./jamliquor.toml`, else none (defaults wo
     store_keep = 32                # JAMLIQUOR_STORE_KEEP
     pvm_backend = "auto"           # JAMLIQUOR_PVM_BACKEND: auto (compiled where built) | compiled | python
     device_profile = "edge"        # JAMLIQUOR_DEVICE_PROFILE: edge | desktop | server
-    author_budget = { bytes = 524288, items = 2048, gas = 10000000 }
+    author_budget = { bytes = 524288, items = 2048, gas = 10000000, seconds = 2.0, unit_ms = 21.0 }
                                    # JAMLIQUOR_AUTHOR_BUDGET="bytes=524288,items=2048,gas=10000000";
-                                   # fields left out come from the device profile
+                                   # fields left out come from the device profile; seconds and
+                                   # unit_ms bound the predicted import time (with jamliquor-ai)
     trusted_plugin_keys = ["ml-dsa-65:1a2b…", "/etc/jamliquor/release.pub"]   # JAMLIQUOR_TRUSTED_PLUGIN_KEYS
 
 A new key is one line in `KEYS`.
@@ -77,7 +78,21 @@ def _profile(v: Any) -> str:
     return v
 
 
-def _budget(v: Any) -> dict[str, int] | None:
+def _positive_float(v: Any) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise ConfigError(f"expected a positive number, got {v!r}") from None
+    if not x > 0 or x == float("inf"):
+        raise ConfigError(f"expected a positive number, got {v!r}")
+    return x
+
+
+_BUDGET_FIELDS = {"bytes": _positive_int, "items": _positive_int, "gas": _positive_int,
+                  "seconds": _positive_float, "unit_ms": _positive_float}
+
+
+def _budget(v: Any) -> dict[str, int | float] | None:
     """A (partial) authoring budget: a table, or "bytes=N,items=N,gas=N" from the environment."""
     if v is None:
         return None
@@ -86,9 +101,9 @@ def _budget(v: Any) -> dict[str, int] | None:
             v = dict(part.split("=", 1) for part in v.replace(" ", "").split(",") if part)
         except ValueError:
             raise ConfigError(f"author_budget must look like 'bytes=N,items=N,gas=N', got {v!r}") from None
-    if not isinstance(v, dict) or not set(v) <= {"bytes", "items", "gas"}:
-        raise ConfigError(f"author_budget takes the fields bytes, items and gas, got {v!r}")
-    return {k: _positive_int(n) for k, n in v.items()}
+    if not isinstance(v, dict) or not set(v) <= set(_BUDGET_FIELDS):
+        raise ConfigError(f"author_budget takes the fields {', '.join(_BUDGET_FIELDS)}, got {v!r}")
+    return {k: _BUDGET_FIELDS[k](n) for k, n in v.items()}
 
 
 def _trusted_keys(v: Any) -> tuple[tuple[str, bytes], ...]:
@@ -132,7 +147,7 @@ class Config:
     store_keep: int
     pvm_backend: str = "auto"
     device_profile: str = "edge"
-    author_budget: dict[str, int] | None = None  # overrides of the profile's budget
+    author_budget: dict[str, int | float] | None = None  # overrides of the profile's budget
     trusted_plugin_keys: tuple[tuple[str, bytes], ...] = ()
     file: Path | None = None
 

@@ -155,6 +155,17 @@ def jamliquor_models() -> Sequence[str]:
     """The model names a plugin can ``predict`` with (collected from all plugins)."""
 
 
+@hookspec(firstresult=True)
+def jamliquor_install_model(model: str, path: str) -> str | None:
+    """Register the model file at ``path`` as the new version of ``model``; ``None`` if not ours.
+
+    The plugin checks the file first (a corrupt or mismatched one raises
+    :class:`jamliquor.predict.errors.ModelFileError` and changes nothing), keeps a copy where it
+    loads models from, and answers where. A running node's next ``predict`` uses it; calls in
+    flight finish on the previous version.
+    """
+
+
 @hookspec
 def jamliquor_configure(config: Config) -> None:
     """Apply the node's configuration: called when the process-wide host is created and again
@@ -185,7 +196,7 @@ HOOKS = (
     "import_block", "author_block", "execute",
     "sign", "verify", "signature_schemes", "keygen",
     "kem_keygen", "kem_encapsulate", "kem_decapsulate", "kem_schemes",
-    "predict", "models", "configure", "status",
+    "predict", "models", "install_model", "configure", "status",
 )
 
 HOOK_DEFAULTS: dict[str, dict[str, Any]] = {"sign": {"context": b""}, "verify": {"context": b""}}

@@ -18,7 +18,7 @@ class KindLog:
     invalid: int = 0  # dropped because the importer would reject them
     included: int = 0
     bytes: int = 0  # encoded size of the included ones
-    cut: dict[str, int] = attrs.field(factory=dict)  # budget limit ("bytes", "items", "gas", "per-block") → items cut
+    cut: dict[str, int] = attrs.field(factory=dict)  # limit ("bytes", "items", "gas", "per-block", "time") → items cut
 
 
 @attrs.define(slots=True)
@@ -34,10 +34,14 @@ class AuthoringLog:
     header_hash: bytes = b""
     state_root: bytes = b""  # the posterior root, as the author's own import computed it
     seconds: float = 0.0
+    predicted_seconds: float | None = None  # import time the cost model predicts on the budget's device
     notes: list[str] = attrs.field(factory=list)  # anything unusual (e.g. a fallback to a smaller block)
 
     def cut_total(self) -> int:
         return sum(sum(k.cut.values()) for k in self.kinds.values())
+
+    def cut_by(self, why: str) -> int:
+        return sum(k.cut.get(why, 0) for k in self.kinds.values())
 
     def summary(self) -> str:
         """One line for a log or progress output."""
@@ -52,6 +56,8 @@ class AuthoringLog:
                     text += " (cut " + ", ".join(f"{n} by {why}" for why, n in k.cut.items()) + ")"
                 parts.append(text)
         parts.append(f"{self.bytes_used} B")
+        if self.predicted_seconds is not None:
+            parts.append(f"predicted import {self.predicted_seconds:.3f} s")
         return ", ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -65,6 +71,7 @@ class AuthoringLog:
             "used": {"bytes": self.bytes_used, "items": self.items_used, "gas": self.gas_used},
             "extrinsics": {name: attrs.asdict(k) for name, k in self.kinds.items()},
             "seconds": round(self.seconds, 4),
+            "predicted_seconds": None if self.predicted_seconds is None else round(self.predicted_seconds, 4),
             "notes": list(self.notes),
         }
 

@@ -10,6 +10,7 @@ computes are what every other node must reach.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 import attrs
@@ -18,6 +19,8 @@ from ..block import BlockError, extrinsic_hash, header_hash
 from ..errors import JamLiquorError
 from ..importer import import_block
 from ..keys import Keyring
+from ..plugins import default_host
+from ..predict.cost import CostPredictor
 from ..profiles import DEFAULT_PROFILE, DEVICE_PROFILES, AuthorBudget
 from ..state import ChainState
 from ..stf import StateError, history, safrole
@@ -28,6 +31,9 @@ from .pools import ExtrinsicPools
 from .sealing import SlotClaim, claim_slot, seal_header
 from .select import reports_context, select_assurances, select_disputes, select_guarantees, select_preimages
 from .tickets import TicketContext, contest_of, select_tickets
+from .timing import fit_predicted_time, unit_seconds
+
+logger = logging.getLogger(__name__)
 
 
 class AuthoringError(JamLiquorError):
@@ -115,12 +121,26 @@ def author_block(state: ChainState, slot: int, keyring: Keyring, pools: Extrinsi
     # §12.4 preimages, against the prior state.
     preimages = select_preimages(state, pools.preimages.candidates(), meter)
 
-    def assemble(extrinsic: Extrinsic, offenders: tuple) -> Block:
+    def unsealed(extrinsic: Extrinsic, offenders: tuple) -> Block:
         header = Header(parent, prior_root, extrinsic_hash(extrinsic, spec), slot, s_out.epoch_mark, s_out.tickets_mark,
                         slot_claim.author_index, entropy_source, offenders, bytes(96))
-        return Block(seal_header(header, slot_claim, spec), extrinsic)
+        return Block(header, extrinsic)
 
-    block = assemble(Extrinsic(tuple(tickets), preimages, guarantees, assurances_x, disputes_x), offenders_mark)
+    def assemble(extrinsic: Extrinsic, offenders: tuple) -> Block:
+        block = unsealed(extrinsic, offenders)
+        return Block(seal_header(block.header, slot_claim, spec), extrinsic)
+
+    # The predicted import time on the budget's device, when a cost model is installed (timing.py).
+    chosen = {"tickets": list(tickets), "preimages": list(preimages), "guarantees": list(guarantees),
+              "assurances": list(assurances_x)}
+
+    def extrinsic_of() -> Extrinsic:
+        return Extrinsic(tuple(chosen["tickets"]), tuple(chosen["preimages"]), tuple(chosen["guarantees"]),
+                         tuple(chosen["assurances"]), disputes_x)
+
+    predictor = CostPredictor(host if host is not None else default_host())
+    predicted = fit_predicted_time(state, budget, predictor, chosen, lambda: unsealed(extrinsic_of(), offenders_mark), meter)
+    block = assemble(extrinsic_of(), offenders_mark)
     try:
         post = import_block(state, block, host=host)
     except (BlockError, StateError) as exc:  # a check above missed something: fall back to an empty block
@@ -134,6 +154,12 @@ def author_block(state: ChainState, slot: int, keyring: Keyring, pools: Extrinsi
         except (BlockError, StateError) as exc2:
             raise AuthoringError(f"slot {slot}: our own empty block fails import: {type(exc2).__name__}: {exc2}") from exc2
     log.header_hash = header_hash(block.header, spec)
+    if predicted is not None and predicted[0].units * unit_seconds(budget) > budget.seconds:
+        first, final = (p.units * unit_seconds(budget) for p in predicted)
+        note = (f"predicted import {first:.3f} s exceeds the budget of {budget.seconds:.3f} s; "
+                f"{final:.3f} s after {log.cut_by('time')} cuts")
+        log.notes.append(note)
+        logger.warning("block 0x%s (slot %d): %s", log.header_hash.hex(), slot, note)
     log.state_root = post.root()
     log.seconds = time.perf_counter() - started
     return AuthoredBlock(block, post, log)

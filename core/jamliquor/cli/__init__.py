@@ -15,7 +15,9 @@ from typer.exceptions import TyperException
 
 from .. import GP_VERSION, __version__
 from ..config import ConfigError, load_config
-from . import bench, chainspec, conformance, devchain, fuzz, keys, node, plugins, pqc, rpc, sealing, testnet, trace_import
+from . import (
+    ai, bench, chainspec, conformance, devchain, fuzz, keys, node, plugins, pqc, rpc, sealing, testnet, trace_import,
+)
 from .errors import report
 
 
@@ -84,6 +86,7 @@ app.add_typer(keys.app, name="keys")
 keys.app.command("seal")(sealing.seal_key)
 keys.app.command("unseal")(sealing.unseal_key)
 app.add_typer(chainspec.app, name="chainspec")
+app.add_typer(ai.app, name="ai")
 
 
 def main() -> None:
