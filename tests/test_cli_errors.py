@@ -122,3 +122,20 @@ def test_import_and_fuzz_target_need_no_vectors_at_run_time(vectors: Path, tmp_p
     finally:
         proc.wait(timeout=30)
     assert proc.returncode == 0
+
+
+def test_node_and_testnet_argument_errors(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.json"
+    subprocess.run([str(JAMLIQUOR), "chainspec", "new", "--validators", "2", "--out", str(spec)], check=True,
+                   capture_output=True, timeout=120)
+    assert_one_line_error(run("node", "--chainspec", str(tmp_path / "none.json")), "none.json")
+    assert_one_line_error(run("node", "--chainspec", str(spec), "--dev-validator", "0", "--key-file", str(spec)),
+                          "not both")
+    assert_one_line_error(run("node", "--chainspec", str(spec), "--listen", "localhost:x"), "--listen")
+    assert_one_line_error(run("node", "--chainspec", str(spec), "--slot-seconds", "1"), "P = 6")
+    assert_one_line_error(run("node", "--chainspec", str(spec), "--bootnode", "nobody@1.2.3.4:5"), "bootnode")
+    assert_one_line_error(run("node", "--chainspec", str(spec), "--log-level", "loud"), "--log-level")
+    assert_one_line_error(run("testnet", "--validators", "7", "--data-dir", str(tmp_path / "t")), "seats at most 6")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "chainspec.json").write_text("{}")
+    assert_one_line_error(run("testnet", "--validators", "2", "--data-dir", str(tmp_path / "t")), "already holds")

@@ -12,6 +12,13 @@ Layout (LMDB sub-databases):
   refs    value_hash  → E_4(reference count)
   meta    b"recent"   → header hashes of the stored states, oldest first (pruning order)
 
+Blocks (for a networked node; stores written before these tables existed open unchanged):
+  bodies  header_hash → the encoded block (kept for every imported block, forks included)
+  index   header_hash → an opaque per-block record (the node's chain: parent, slot, weight …)
+  by_slot E_4^BE(slot) ‖ header_hash → b"" (every indexed block, in slot order)
+  canon   E_4^BE(slot) → header_hash of the finalized chain
+  meta    b"finalized" → the latest finalized header hash; other small node facts by name
+
 Pruning keeps the `keep` most recently stored states (default 32 ≥ the 24-entry ancestry of the
 fuzz protocol), which covers the head, its recent ancestry and shallow forks.
 """
@@ -31,6 +38,7 @@ from .errors import JamLiquorError
 
 _ENTRY = 31 + 32
 _U32 = struct.Struct("<I")
+_BE32 = struct.Struct(">I")
 SNAPSHOT_MAGIC = "jamliquor-state-snapshot/1"
 
 
@@ -60,7 +68,7 @@ class StateStore:
         self.keep = keep
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            self.env = lmdb.open(str(self.path), max_dbs=5, map_size=map_size, subdir=True, lock=True)
+            self.env = lmdb.open(str(self.path), max_dbs=10, map_size=map_size, subdir=True, lock=True)
         except (OSError, lmdb.Error) as exc:
             raise StoreError(f"cannot open state store at {self.path}: {exc}") from exc
         self._blocks = self.env.open_db(b"blocks")
@@ -68,6 +76,10 @@ class StateStore:
         self._values = self.env.open_db(b"values")
         self._refs = self.env.open_db(b"refs")
         self._meta = self.env.open_db(b"meta")
+        self._bodies = self.env.open_db(b"bodies")
+        self._index = self.env.open_db(b"index")
+        self._by_slot = self.env.open_db(b"by_slot")
+        self._canon = self.env.open_db(b"canon")
 
     def close(self) -> None:
         self.env.close()
@@ -131,26 +143,117 @@ class StateStore:
         """Store `kv` as the state of `header_hash` (one atomic transaction), pruning the oldest beyond `keep`."""
         if len(header_hash) != 32 or len(parent_hash) != 32 or len(state_root) != 32:
             raise StoreError("header hash, parent hash and state root must be 32 bytes")
+        entries = self._entries(kv)
+        with self.env.begin(write=True) as txn:
+            self._put_state(txn, header_hash, parent_hash, slot, state_root, entries)
+
+    def _entries(self, kv: Mapping[bytes, bytes]) -> list[tuple[bytes, bytes, bytes]]:
         entries = []
         for key in sorted(kv):
             if len(key) != 31:
                 raise StoreError(f"state key of {len(key)} bytes")
             entries.append((key, kv[key], _vhash(kv[key])))
+        return entries
+
+    def _put_state(self, txn: lmdb.Transaction, header_hash: bytes, parent_hash: bytes, slot: int, state_root: bytes,
+                   entries: list[tuple[bytes, bytes, bytes]]) -> None:
+        if txn.get(header_hash, db=self._states) is not None:
+            self._release(txn, header_hash)
+        for _, value, vh in entries:
+            count = txn.get(vh, db=self._refs)
+            n = _U32.unpack(count)[0] if count is not None else 0
+            if n == 0:
+                txn.put(vh, value, db=self._values)
+            txn.put(vh, _U32.pack(n + 1), db=self._refs)
+        txn.put(header_hash, b"".join(k + vh for k, _, vh in entries), db=self._states)
+        txn.put(header_hash, parent_hash + _U32.pack(slot) + state_root, db=self._blocks)
+        recent = [h for h in self._recent(txn) if h != header_hash] + [header_hash]
+        for old in recent[: max(0, len(recent) - self.keep)]:
+            self._release(txn, old)
+        self._set_recent(txn, recent[-self.keep :])
+
+    # ------------------------------------------------------------------ blocks
+
+    def put_block(self, header_hash: bytes, slot: int, record: bytes, body: bytes | None = None,
+                  state: tuple[bytes, bytes, Mapping[bytes, bytes]] | None = None) -> None:
+        """Index a block (`record` is the caller's), keep its encoded `body`, and store its
+        posterior state (`(parent_hash, state_root, kv)`), all in one atomic transaction."""
+        if len(header_hash) != 32:
+            raise StoreError("header hash must be 32 bytes")
+        entries = self._entries(state[2]) if state is not None else None
         with self.env.begin(write=True) as txn:
-            if txn.get(header_hash, db=self._states) is not None:
-                self._release(txn, header_hash)
-            for _, value, vh in entries:
-                count = txn.get(vh, db=self._refs)
-                n = _U32.unpack(count)[0] if count is not None else 0
-                if n == 0:
-                    txn.put(vh, value, db=self._values)
-                txn.put(vh, _U32.pack(n + 1), db=self._refs)
-            txn.put(header_hash, b"".join(k + vh for k, _, vh in entries), db=self._states)
-            txn.put(header_hash, parent_hash + _U32.pack(slot) + state_root, db=self._blocks)
-            recent = [h for h in self._recent(txn) if h != header_hash] + [header_hash]
-            for old in recent[: max(0, len(recent) - self.keep)]:
-                self._release(txn, old)
-            self._set_recent(txn, recent[-self.keep :])
+            if body is not None:
+                txn.put(header_hash, body, db=self._bodies)
+            txn.put(header_hash, record, db=self._index)
+            txn.put(_BE32.pack(slot) + header_hash, b"", db=self._by_slot)
+            if state is not None:
+                self._put_state(txn, header_hash, state[0], slot, state[1], entries)
+
+    def get_block(self, header_hash: bytes) -> bytes | None:
+        """The encoded block stored for `header_hash`, or None."""
+        with self.env.begin() as txn:
+            raw = txn.get(header_hash, db=self._bodies)
+            return None if raw is None else bytes(raw)
+
+    def block_record(self, header_hash: bytes) -> bytes | None:
+        with self.env.begin() as txn:
+            raw = txn.get(header_hash, db=self._index)
+            return None if raw is None else bytes(raw)
+
+    def records_from(self, slot: int) -> list[tuple[bytes, bytes]]:
+        """(header hash, record) of every indexed block at `slot` or later, in slot order."""
+        out = []
+        with self.env.begin() as txn:
+            cursor = txn.cursor(db=self._by_slot)
+            if cursor.set_range(_BE32.pack(slot)):
+                for key, _ in cursor:
+                    h = bytes(key[4:])
+                    raw = txn.get(h, db=self._index)
+                    if raw is not None:
+                        out.append((h, bytes(raw)))
+        return out
+
+    def finalize(self, chain: Iterable[tuple[int, bytes]]) -> None:
+        """Record the finalized chain's (slot, header hash) pairs; the last becomes b"finalized"."""
+        last = None
+        with self.env.begin(write=True) as txn:
+            for slot, h in chain:
+                txn.put(_BE32.pack(slot), h, db=self._canon)
+                last = h
+            if last is not None:
+                txn.put(b"finalized", last, db=self._meta)
+
+    def finalized(self) -> bytes | None:
+        with self.env.begin() as txn:
+            raw = txn.get(b"finalized", db=self._meta)
+            return None if raw is None else bytes(raw)
+
+    def canon_hash(self, slot: int) -> bytes | None:
+        """The finalized block at `slot`, if there is one."""
+        with self.env.begin() as txn:
+            raw = txn.get(_BE32.pack(slot), db=self._canon)
+            return None if raw is None else bytes(raw)
+
+    def canon_after(self, slot: int, limit: int) -> list[bytes]:
+        """Header hashes of finalized blocks after `slot`, ascending, at most `limit`."""
+        out: list[bytes] = []
+        with self.env.begin() as txn:
+            cursor = txn.cursor(db=self._canon)
+            if cursor.set_range(_BE32.pack(slot + 1)):
+                for _, h in cursor:
+                    if len(out) >= limit:
+                        break
+                    out.append(bytes(h))
+        return out
+
+    def get_meta(self, name: bytes) -> bytes | None:
+        with self.env.begin() as txn:
+            raw = txn.get(b"x:" + name, db=self._meta)
+            return None if raw is None else bytes(raw)
+
+    def set_meta(self, name: bytes, value: bytes) -> None:
+        with self.env.begin(write=True) as txn:
+            txn.put(b"x:" + name, value, db=self._meta)
 
     def delete(self, header_hash: bytes) -> None:
         with self.env.begin(write=True) as txn:
@@ -171,7 +274,8 @@ class StateStore:
 
     def clear(self) -> None:
         with self.env.begin(write=True) as txn:
-            for db in (self._blocks, self._states, self._values, self._refs, self._meta):
+            for db in (self._blocks, self._states, self._values, self._refs, self._meta, self._bodies, self._index,
+                       self._by_slot, self._canon):
                 txn.drop(db, delete=False)
 
     # ------------------------------------------------------------------ snapshots

@@ -12,12 +12,12 @@ from .produce import AuthoredBlock, AuthoringError, author_block, claim, contest
 from .sealing import SlotClaim, claim_slot, seal_header
 from .tickets import (
     PooledTicket, TicketContext, TicketPool, TicketRejected, contest_of, contest_of_state, make_tickets, our_ticket_ids, prove_ticket,
-    ticket_owner,
+    ticket_owner, verify_ticket,
 )
 
 __all__ = [
     "AssurancePool", "AuthoredBlock", "AuthoringError", "AuthoringLog", "BudgetMeter", "DisputePool", "ExtrinsicPools",
     "GuaranteePool", "KindLog", "PoolError", "PooledTicket", "PreimagePool", "SlotClaim", "TicketContext", "TicketPool", "TicketRejected",
     "author_block", "claim", "claim_slot", "contest_at", "contest_of", "contest_of_state", "make_tickets", "our_ticket_ids",
-    "prove_ticket", "seal_header", "ticket_owner",
+    "prove_ticket", "seal_header", "ticket_owner", "verify_ticket",
 ]

@@ -89,6 +89,16 @@ def make_tickets(ctx: TicketContext, keyring: Keyring) -> list[tuple[bytes, Tick
             if keys.bandersnatch in ctx.ring]
 
 
+def verify_ticket(ctx: TicketContext, envelope: TicketEnvelope) -> bytes:
+    """The id of a ticket whose ring proof verifies for contest `ctx` (eq. 6.29); else TicketRejected."""
+    if envelope.attempt >= ctx.attempts:
+        raise TicketRejected(f"ticket attempt {envelope.attempt} ≥ N = {ctx.attempts}")
+    try:
+        return bandersnatch.ring_verify(ctx.ring, ctx.vrf_input(envelope.attempt), b"", envelope.signature)
+    except bandersnatch.BandersnatchError:
+        raise TicketRejected(f"ticket proof does not verify for epoch {ctx.epoch}") from None
+
+
 @attrs.define(slots=True)
 class PooledTicket:
     """A pooled ticket: its attempt and proof, or how to make the proof (`get` makes it once)."""
@@ -130,16 +140,21 @@ class TicketPool:
         contexts = [c for c in self._contests if c.epoch == epoch]
         if not contexts:
             raise TicketRejected(f"no known ticket contest for epoch {epoch}")
-        if envelope.attempt >= contexts[0].attempts:
-            raise TicketRejected(f"ticket attempt {envelope.attempt} ≥ N = {contexts[0].attempts}")
         for ctx in contexts:
             try:
-                tid = bandersnatch.ring_verify(ctx.ring, ctx.vrf_input(envelope.attempt), b"", envelope.signature)
-            except bandersnatch.BandersnatchError:
+                tid = verify_ticket(ctx, envelope)
+            except TicketRejected:
+                if ctx is contexts[-1]:
+                    raise
                 continue
             self._contests[ctx].setdefault(tid, PooledTicket(envelope.attempt, envelope))
             return tid
         raise TicketRejected(f"ticket proof does not verify for epoch {epoch}")
+
+    def insert(self, ctx: TicketContext, tid: bytes, envelope: TicketEnvelope) -> None:
+        """Pool a ticket whose proof `verify_ticket` already checked against `ctx` (a node verifies
+        off the thread that authors, then pools it here)."""
+        self.contest(ctx).setdefault(tid, PooledTicket(envelope.attempt, envelope))
 
     def add_own(self, ctx: TicketContext, keyring: Keyring, prove_now: bool = False) -> list[tuple[bytes, PooledTicket]]:
         """Pool every ticket our keys can make in this contest and return the new ones. Proofs

@@ -17,7 +17,10 @@ from typer.exceptions import TyperException
 
 from .. import GP_VERSION, __version__
 from ..config import ConfigError, load_config
-from . import ai, bench, chainspec, conformance, devchain, extensions, fuzz, keys, plugins, pqc, rpc, sealing, trace_import
+from . import (
+    ai, bench, chainspec, conformance, devchain, extensions, fuzz, keys, node, plugins, pqc, rpc, sealing, testnet,
+    trace_import,
+)
 from .errors import report
 
 
@@ -88,6 +91,8 @@ app.command("import")(trace_import.import_trace)
 app.command("fuzz-target")(fuzz.fuzz_target)
 app.command("bench")(bench.bench)
 app.command("devchain")(devchain.devchain)
+app.command("node")(node.node)
+app.command("testnet")(testnet.testnet)
 app.command("rpc-call")(rpc.rpc_call)
 app.add_typer(plugins.app, name="plugins")
 app.add_typer(pqc.app, name="pqc")

@@ -150,3 +150,75 @@ class StateTrie:
 def state_root(kv: Mapping[bytes, bytes] | Iterable[tuple[bytes, bytes]]) -> bytes:
     """The Merkle root of a serialized state (31-byte keys → values)."""
     return StateTrie.from_items(kv).root
+
+
+# ------------------------------------------------------------------ node encodings and paths (JAMNP-S CE 129)
+
+
+def encode_node(node: _Leaf | _Branch) -> bytes:
+    """The 64-octet node of GP eq. (D.3)/(D.4) whose hash identifies it: B(l, r) or L(k, v)."""
+    if isinstance(node, _Branch):
+        left = node.left.hash() if node.left is not None else ZERO_HASH
+        right = node.right.hash() if node.right is not None else ZERO_HASH
+        return bytes((left[0] & 0x7F,)) + left[1:] + right
+    v = node.value
+    if len(v) <= 32:
+        return bytes((0x80 | len(v),)) + node.key + v + bytes(32 - len(v))
+    return b"\xc0" + node.key + _blake(v)
+
+
+def _path(root: _Node, key: bytes) -> list[_Leaf | _Branch]:
+    """Nodes from the root towards `key`: ending at a leaf (`key`'s or another's) or at a branch
+    whose side for `key` is empty (the zero hash)."""
+    out: list[_Leaf | _Branch] = []
+    node, depth = root, 0
+    while node is not None:
+        out.append(node)
+        if isinstance(node, _Leaf):
+            break
+        node = node.right if _bit(key, depth) else node.left
+        depth += 1
+    return out
+
+
+def boundary_nodes(trie: StateTrie, keys: Iterable[bytes]) -> list[bytes]:
+    """The encoded nodes on the paths from the root to each of `keys`, without duplicates,
+    every parent before its children (the paths share their upper part)."""
+    seen: set[int] = set()
+    out: list[bytes] = []
+    for key in keys:
+        for node in _path(trie._root, key):
+            if id(node) not in seen:
+                seen.add(id(node))
+                out.append(encode_node(node))
+    return out
+
+
+def walk_boundary(root: bytes, nodes: Iterable[bytes], key: bytes) -> tuple[bytes, bytes] | None:
+    """Check that `nodes` (64-octet encodings) hold a complete path from `root` towards `key`, as
+    a light client does, and return the leaf it ends at as (key, the node's last 32 octets) —
+    the embedded value padded, or the value's hash — or None where the path ends in an empty
+    side. Raises ValueError if the path is not all there or a node is not 64 octets."""
+    by_hash: dict[bytes, bytes] = {}
+    for node in nodes:
+        if len(node) != 64:
+            raise ValueError(f"a trie node is 64 octets, got {len(node)}")
+        by_hash[_blake(node)] = node
+    if root == ZERO_HASH:
+        return None
+    node, depth = by_hash.get(root), 0
+    if node is None:
+        raise ValueError("no node hashes to the state root")
+    while not node[0] & 0x80:  # a branch: follow `key`'s bit
+        if _bit(key, depth):
+            child = node[32:]
+            nxt = by_hash.get(child)
+        else:  # the left child's identity is stored without its first bit
+            child = bytes((node[0] & 0x7F,)) + node[1:32]
+            nxt = by_hash.get(child) or by_hash.get(bytes((child[0] | 0x80,)) + child[1:])
+        if child == ZERO_HASH:  # an empty side (a real node hashing to 0x00…/0x80… is beyond reach)
+            return None
+        if nxt is None:
+            raise ValueError(f"the path to {key.hex()} breaks off at depth {depth}")
+        node, depth = nxt, depth + 1
+    return node[1:32], node[32:]

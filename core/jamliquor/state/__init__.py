@@ -90,5 +90,10 @@ class ChainState:
             self._trie = StateTrie.from_items(self.kv)
         return self._trie.root
 
+    def trie(self) -> StateTrie:
+        """The Merklized trie of this state (built on first use, as for `root`)."""
+        self.root()
+        return self._trie
+
     def keyvals(self) -> list[tuple[bytes, bytes]]:
         return sorted(self.kv.items())
