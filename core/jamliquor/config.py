@@ -7,6 +7,8 @@ The file is `$JAMLIQUOR_CONFIG`, else `./jamliquor.toml`, else none (defaults wo
     plugins = ["polkavm"]          # JAMLIQUOR_PLUGINS="polkavm,pqc"; absent = every installed plugin
     ring_srs = "/path/zcash-srs-2-11-uncompressed.bin"   # JAM_RING_SRS
     store_keep = 32                # JAMLIQUOR_STORE_KEEP
+    block_keep = 600               # JAMLIQUOR_BLOCK_KEEP: pruned node, blocks of the last N slots below
+                                   # the finalized one (absent: every block is kept)
     pvm_backend = "auto"           # JAMLIQUOR_PVM_BACKEND: auto (compiled where built) | compiled | python
     device_profile = "edge"        # JAMLIQUOR_DEVICE_PROFILE: edge | desktop | server
     author_budget = { bytes = 524288, items = 2048, gas = 10000000, seconds = 2.0, unit_ms = 21.0 }
@@ -124,6 +126,10 @@ def _path(v: Any) -> Path | None:
     return None if v in (None, "") else Path(str(v)).expanduser()
 
 
+def _optional_positive_int(v: Any) -> int | None:
+    return None if v in (None, "") else _positive_int(v)
+
+
 # key → (environment variable, parser, default)
 KEYS: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "chain_spec": ("JAMLIQUOR_CHAIN_SPEC", _spec, "tiny"),
@@ -131,6 +137,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "plugins": ("JAMLIQUOR_PLUGINS", _plugins, None),
     "ring_srs": ("JAM_RING_SRS", _path, None),
     "store_keep": ("JAMLIQUOR_STORE_KEEP", _positive_int, 32),
+    "block_keep": ("JAMLIQUOR_BLOCK_KEEP", _optional_positive_int, None),
     "pvm_backend": ("JAMLIQUOR_PVM_BACKEND", _pvm_backend, "auto"),
     "device_profile": ("JAMLIQUOR_DEVICE_PROFILE", _profile, "edge"),
     "author_budget": ("JAMLIQUOR_AUTHOR_BUDGET", _budget, None),
@@ -149,6 +156,7 @@ class Config:
     device_profile: str = "edge"
     author_budget: dict[str, int | float] | None = None  # overrides of the profile's budget
     trusted_plugin_keys: tuple[tuple[str, bytes], ...] = ()
+    block_keep: int | None = None  # pruned node profile (None: archive every block)
     file: Path | None = None
 
     def budget(self) -> AuthorBudget:

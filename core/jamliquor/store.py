@@ -20,7 +20,8 @@ Blocks (for a networked node; stores written before these tables existed open un
   meta    b"finalized" → the latest finalized header hash; other small node facts by name
 
 Pruning keeps the `keep` most recently stored states (default 32 ≥ the 24-entry ancestry of the
-fuzz protocol), which covers the head, its recent ancestry and shallow forks.
+fuzz protocol), which covers the head, its recent ancestry and shallow forks. A pruned node
+(`prune_blocks`, driven by the chain's `keep_blocks`) also forgets blocks below a slot horizon.
 """
 
 from __future__ import annotations
@@ -245,6 +246,40 @@ class StateStore:
                         break
                     out.append(bytes(h))
         return out
+
+    def prune_blocks(self, below_slot: int, keep: Iterable[bytes] = ()) -> int:
+        """The pruned profile: forget every block (body, record, slot index, finalized-chain entry;
+        forks included) of a slot before `below_slot` except those in `keep` (the genesis, which
+        the chain reopens from), in one transaction; return how many. States are pruned
+        separately, by count (`keep` of the store)."""
+        spared = set(keep)
+        pruned = 0
+        with self.env.begin(write=True) as txn:
+            cursor = txn.cursor(db=self._by_slot)
+            if cursor.first():
+                while True:
+                    key = bytes(cursor.key())
+                    if _BE32.unpack_from(key)[0] >= below_slot:
+                        break
+                    h = key[4:]
+                    if h in spared:
+                        if not cursor.next():
+                            break
+                        continue
+                    txn.delete(h, db=self._bodies)
+                    txn.delete(h, db=self._index)
+                    pruned += 1
+                    if not cursor.delete():  # moves to the next entry; False at the end
+                        break
+            cursor = txn.cursor(db=self._canon)
+            if cursor.first():
+                while _BE32.unpack_from(bytes(cursor.key()))[0] < below_slot:
+                    if bytes(cursor.value()) in spared:
+                        if not cursor.next():
+                            break
+                    elif not cursor.delete():
+                        break
+        return pruned
 
     def get_meta(self, name: bytes) -> bytes | None:
         with self.env.begin() as txn:

@@ -59,6 +59,8 @@ def node(
     status: Optional[Path] = typer.Option(None, "--status", help="Rewrite this JSON status file every second."),
     events: Optional[Path] = typer.Option(None, "--events", help="Append one JSON line per authored/imported block."),
     last_slot: Optional[int] = typer.Option(None, "--last-slot", min=0, help="Author no block after this slot (testnets)."),
+    keep_blocks: Optional[int] = typer.Option(None, "--keep-blocks", min=1,
+                                              help="Pruned profile: keep blocks of the last N slots below the finalized one (config block_keep; default: all)."),
 ) -> None:
     """Run a JAM node: import, author in our slots, sync and serve peers, until SIGINT/SIGTERM."""
     from ..node.service import Node, NodeConfig  # aioquic and the node load only for this command
@@ -86,7 +88,7 @@ def node(
     setup_logging(log_level)
     cfg = NodeConfig(document, directory, keys, address, bootnodes,
                      parse_endpoint(rpc, "--rpc", DEFAULT_RPC_PORT) if rpc else None, config.store_keep, config.budget(),
-                     status, events, last_slot)
+                     status, events, last_slot, keep_blocks if keep_blocks is not None else config.block_keep)
     asyncio.run(_run(Node, cfg))
 
 

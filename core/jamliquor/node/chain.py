@@ -100,8 +100,9 @@ class Chain:
     Single-threaded by design: the node calls every mutating method from its event loop (the
     CPU-heavy import runs elsewhere and hands its posterior state to `add`)."""
 
-    def __init__(self, chainspec: ChainspecFile, store: StateStore, state_cache: int = 4) -> None:
+    def __init__(self, chainspec: ChainspecFile, store: StateStore, state_cache: int = 4, keep_blocks: int | None = None) -> None:
         self.chainspec = chainspec
+        self.keep_blocks = keep_blocks  # pruned profile: blocks of this many slots below the finalized one (None: all)
         self.spec = chainspec.spec
         self.store = store
         self.genesis_hash = chainspec.genesis_hash()
@@ -308,6 +309,8 @@ class Chain:
         self.store.finalize([(b.slot, b.hash) for b in newly])
         self.finalized_hash = target.hash
         self._prune()
+        if self.keep_blocks is not None:  # the pruned profile, continuously as finality advances
+            self.store.prune_blocks(target.slot - self.keep_blocks, keep=(self.genesis_hash,))
         return newly
 
     def _prune(self) -> None:

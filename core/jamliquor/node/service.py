@@ -66,6 +66,7 @@ class NodeConfig:
     status_file: Path | None = None
     events_file: Path | None = None
     last_slot: int | None = None  # author nothing after this slot (testnets)
+    keep_blocks: int | None = None  # pruned profile: blocks of the last N slots below the finalized one (None: all)
 
 
 def _identity(data_dir: Path) -> bytes:
@@ -89,7 +90,7 @@ class Node:
         self.host = host or default_host()
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = StateStore(config.data_dir / "store", keep=config.store_keep)
-        self.chain = Chain(config.chainspec, self.store)
+        self.chain = Chain(config.chainspec, self.store, keep_blocks=config.keep_blocks)
         self.chain.submit = self._submit_preimage
         self.clock = SlotClock.of(config.chainspec)
         self.keyring = Keyring([config.keys] if config.keys else [])
