@@ -1,6 +1,7 @@
 """Against `jamliquor testnet --validators 6` (tiny, 1-second slots, loopback): the light client
-follows the best chain across two epoch changes over JAMNP-S, rejecting nothing, and its proved
-JIP-2 answers equal the full nodes' RPC. Bounded: every wait has a deadline."""
+follows the best chain across two epoch changes over JAMNP-S, rejecting nothing; its proved
+JIP-2 answers equal the full nodes' RPC, and so does `jamliquor light get service` asked of
+another node. Bounded: every wait has a deadline."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ import json
 from pathlib import Path
 
 from jamliquor.chainspec import dev_preimages
+from jamliquor.cli import app
+from jamliquor.codec import decode, to_json
 from jamliquor.node.rpc.client import RpcClient
 from jamliquor.node.testnet import Testnet
 from jamliquor.spec import TINY
+from jamliquor.types import ServiceInfo
+from typer.testing import CliRunner
 from websockets.asyncio.client import connect
 
 from jamliquor_lite.chain import LightChain
@@ -76,6 +81,14 @@ def test_light_client_follows_a_six_validator_testnet(tmp_path: Path) -> None:
             return chain, compared
 
         chain, compared = asyncio.run(scenario())
+        # `jamliquor light get` over JAMNP-S: the answer and the block whose state proved it.
+        result = CliRunner().invoke(app, ["light", "--chainspec", str(tmp_path / "chainspec.json"),
+                                          "--peer", str(chainspec.bootnodes[1]), "get", "service", "0"])
+        assert result.exit_code == 0, result.output
+        shown, proved_by = result.output.splitlines()[-2:]
+        block = bytes.fromhex(proved_by.split("posterior state of block ")[1].split(",")[0])
+        raw = _node_call(net.rpc_url(1), "serviceData", [base64.b64encode(block).decode(), 0])
+        assert json.loads(shown) == to_json(decode(ServiceInfo, base64.b64decode(raw), TINY), TINY)
     finally:
         net.stop_all()
     assert chain.best.header.slot >= TARGET_SLOT, lines[-5:]
