@@ -38,10 +38,21 @@ from typing import Any
 import attrs
 
 from . import block as B
+from .codec import U32, Seq, decode, encode
+from .plugins import default_host
 from .seal import verify_entropy_source, verify_seal
 from .spec import ChainSpec
 from .state import ChainState
 from .state.components import AccumulationOutput, SafroleState
+from .state.keys import preimage_key, request_key
+from .state.services import account_changes, load_account, load_accounts, service_keys
+from .stf import assurances, authorizations, disputes, history, reports, safrole, statistics
+from .stf import preimages as P
+from .stf import slices as S
+from .stf.accounts import partial_state
+from .stf.accumulate import accumulate, accumulation_root
+from .stf.accumulate_queue import next_queues
+from .stf.accumulate_types import PreimagesBlobMapEntry, PreimagesRequestsMapEntry, PreimagesRequestsMapKey
 from .types import CoreActivityRecord, ReportedWorkPackage, ServiceActivityRecord, ServicesStatisticsMapEntry, Statistics
 
 _EMPTY_SERVICE = ServiceActivityRecord(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -67,8 +78,6 @@ def _fields(value: Any) -> tuple:
 
 def import_block(state: ChainState, block, timer: StageTimer | None = None, host=None) -> ChainState:
     """Υ(σ, B): validate `block` against `state` and return the posterior state."""
-    from .stf import assurances, authorizations, disputes, history, reports, safrole, statistics
-    from .stf import slices as S
 
     run = (timer or StageTimer()).stage
     spec = state.spec
@@ -138,8 +147,6 @@ def import_block(state: ChainState, block, timer: StageTimer | None = None, host
     provided = run("preimages", lambda: _preimages(state, spec, X.preimages, H.slot, changes))
 
     # §7 recent history β'.
-    from .stf.accumulate import accumulation_root
-
     work_packages = tuple(sorted((ReportedWorkPackage(p.work_package_hash, p.segment_tree_root) for p in r_out.reported),
                                  key=lambda p: p.hash))
     h_post, _ = run("history", lambda: history.transition(spec, S.HistorySlice(recent), S.HistoryInput(
@@ -176,10 +183,6 @@ def import_block(state: ChainState, block, timer: StageTimer | None = None, host
 
 def _accumulate(state: ChainState, spec: ChainSpec, slot: int, prior_slot: int, entropy: bytes, available, host):
     """GP §12 on the serialized state; returns (state key changes, accumulation results)."""
-    from .stf.accounts import partial_state
-    from .stf.accumulate import accumulate
-    from .stf.accumulate_queue import next_queues
-    from .state.services import account_changes, load_accounts, service_keys
 
     ready, accumulated, privileges = state["ready_queue"], state["accumulated"], state["privileges"]
     staging, queues = state["queued_validators"], state["auth_queues"]
@@ -187,8 +190,6 @@ def _accumulate(state: ChainState, spec: ChainSpec, slot: int, prior_slot: int, 
         ready, accumulated = next_queues(spec, prior_slot, slot, ready, accumulated, (), ())
         return {}, (ready, accumulated, (), {}, staging, queues, privileges)
     if host is None:
-        from .plugins import default_host
-
         host = default_host()
     accounts = load_accounts(state)
     partial = partial_state(accounts, staging, queues, privileges)
@@ -207,10 +208,6 @@ def _preimages(state: ChainState, spec: ChainSpec, preimages, slot: int, changes
     return the provided (count, size) per service."""
     if not preimages:
         return {}
-    from .stf import preimages as P
-    from .stf import slices as S
-    from .stf.accumulate_types import PreimagesBlobMapEntry, PreimagesRequestsMapEntry, PreimagesRequestsMapKey
-    from .state.services import load_account
 
     entries = {}
     for p in preimages:  # the prior-state slice the check needs: each item's request and blob
@@ -228,8 +225,6 @@ def _preimages(state: ChainState, spec: ChainSpec, preimages, slot: int, changes
                                     for s, (b, r) in entries.items()), ())
     _, _ = P.transition(spec, slice_, S.PreimagesInput(tuple(preimages), slot))  # raises if invalid
 
-    from .codec import U32, Seq, decode, encode
-    from .state.keys import preimage_key, request_key
 
     provided: dict[int, tuple[int, int]] = {}
     timeslots = Seq(U32)
@@ -247,8 +242,6 @@ def _preimages(state: ChainState, spec: ChainSpec, preimages, slot: int, changes
 
 def _statistics(spec, state, H, X, tau, kappa_post, reporters, r_post, available, provided, acc_stats) -> Statistics:
     """GP §13: validator records (eq. 13.3–13.5), per-block core and service records (13.6–13.9)."""
-    from .stf import slices as S
-    from .stf import statistics
 
     stats = state["statistics"]
     v_post, _ = statistics.transition(spec, S.StatisticsSlice(stats.vals_curr, stats.vals_last, tau, kappa_post),
