@@ -6,6 +6,7 @@ The file is `$JAMLIQUOR_CONFIG`, else `./jamliquor.toml`, else none (defaults wo
     data_dir = "~/.local/share/jamliquor"   # JAMLIQUOR_DATA_DIR
     plugins = ["polkavm"]          # JAMLIQUOR_PLUGINS="polkavm,pqc"; absent = every installed plugin
     ring_srs = "/path/zcash-srs-2-11-uncompressed.bin"   # JAM_RING_SRS
+    vrf_workers = "auto"           # JAMLIQUOR_VRF_WORKERS: 0 | 1 | auto (1 with ≥ 2 CPUs; a node defaults to 0)
     store_keep = 32                # JAMLIQUOR_STORE_KEEP
     block_keep = 600               # JAMLIQUOR_BLOCK_KEEP: pruned node, blocks of the last N slots below
                                    # the finalized one (absent: every block is kept)
@@ -122,6 +123,14 @@ def _trusted_keys(v: Any) -> tuple[tuple[str, bytes], ...]:
         raise ConfigError(str(exc)) from None
 
 
+def _vrf_workers(v: Any) -> str | None:
+    if v is None:
+        return None
+    if str(v) not in ("0", "1", "auto"):
+        raise ConfigError(f"vrf_workers must be 0, 1 or auto, got {v!r}")
+    return str(v)
+
+
 def _path(v: Any) -> Path | None:
     return None if v in (None, "") else Path(str(v)).expanduser()
 
@@ -136,6 +145,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "data_dir": ("JAMLIQUOR_DATA_DIR", _path, Path("~/.local/share/jamliquor").expanduser()),
     "plugins": ("JAMLIQUOR_PLUGINS", _plugins, None),
     "ring_srs": ("JAM_RING_SRS", _path, None),
+    "vrf_workers": ("JAMLIQUOR_VRF_WORKERS", _vrf_workers, None),
     "store_keep": ("JAMLIQUOR_STORE_KEEP", _positive_int, 32),
     "block_keep": ("JAMLIQUOR_BLOCK_KEEP", _optional_positive_int, None),
     "pvm_backend": ("JAMLIQUOR_PVM_BACKEND", _pvm_backend, "auto"),
@@ -157,6 +167,7 @@ class Config:
     author_budget: dict[str, int | float] | None = None  # overrides of the profile's budget
     trusted_plugin_keys: tuple[tuple[str, bytes], ...] = ()
     block_keep: int | None = None  # pruned node profile (None: archive every block)
+    vrf_workers: str | None = None  # "0", "1" or "auto"; None: the command's default
     file: Path | None = None
 
     def budget(self) -> AuthorBudget:

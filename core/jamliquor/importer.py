@@ -40,7 +40,7 @@ import attrs
 from . import block as B
 from .codec import U32, Seq, decode, encode
 from .plugins import default_host
-from .seal import verify_entropy_source, verify_seal
+from .seal import verify_seal_and_entropy
 from .spec import ChainSpec
 from .state import ChainState
 from .state.components import AccumulationOutput, SafroleState
@@ -117,8 +117,7 @@ def import_block(state: ChainState, block, timer: StageTimer | None = None, host
         raise B.BadTicketsMark()
     kappa_post = s_post.kappa
     author_key = kappa_post[H.author_index].bandersnatch
-    seal_output, _ticketed = run("seal", lambda: verify_seal(H, spec, s_post.gamma_s, s_post.eta[3], author_key))
-    vrf_output = run("seal", lambda: verify_entropy_source(H, author_key, seal_output))
+    _, vrf_output = run("seal", lambda: verify_seal_and_entropy(H, spec, s_post.gamma_s, s_post.eta[3], author_key))
     eta_post = (hashlib.blake2b(eta[0] + vrf_output, digest_size=32).digest(), *s_post.eta[1:])
 
     # §11 assurances: ρ‡ and the newly available reports W.

@@ -18,7 +18,20 @@ from typer.exceptions import TyperException
 from .. import GP_VERSION, __version__
 from ..config import ConfigError, load_config
 from . import (
-    ai, bench, chainspec, conformance, devchain, extensions, fuzz, keys, node, plugins, pqc, rpc, sealing, testnet,
+    ai,
+    bench,
+    chainspec,
+    conformance,
+    devchain,
+    extensions,
+    fuzz,
+    keys,
+    node,
+    plugins,
+    pqc,
+    rpc,
+    sealing,
+    testnet,
     trace_import,
 )
 from .errors import report
@@ -70,20 +83,21 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
     """JamLiquor command line."""
-    _apply_ring_srs()
+    _apply_crypto_settings()
 
 
-def _apply_ring_srs() -> None:
-    """The config's `ring_srs` reaches the crypto layer as JAM_RING_SRS (the environment wins).
-    A config that does not load is reported by the commands that use it, not here."""
-    if os.environ.get("JAM_RING_SRS"):
-        return
+def _apply_crypto_settings() -> None:
+    """The config's `ring_srs` and `vrf_workers` reach the crypto layer as JAM_RING_SRS and
+    JAMLIQUOR_VRF_WORKERS (the environment wins). A config that does not load is reported by the
+    commands that use it, not here."""
     try:
-        path = load_config().ring_srs
+        config = load_config()
     except ConfigError:
         return
-    if path is not None:
-        os.environ["JAM_RING_SRS"] = str(path)
+    if config.ring_srs is not None:
+        os.environ.setdefault("JAM_RING_SRS", str(config.ring_srs))
+    if config.vrf_workers is not None:
+        os.environ.setdefault("JAMLIQUOR_VRF_WORKERS", config.vrf_workers)
 
 
 app.command("conformance")(conformance.conformance)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import signal
 from pathlib import Path
 from typing import Optional
@@ -64,6 +65,10 @@ def node(
 ) -> None:
     """Run a JAM node: import, author in our slots, sync and serve peers, until SIGINT/SIGTERM."""
     from ..node.service import Node, NodeConfig  # aioquic and the node load only for this command
+
+    # A node already keeps a ticket-prover child; a second (verifier) child would take it past the
+    # edge budget, so unless configured it verifies in-process (`crypto/vrf_worker.py`).
+    os.environ.setdefault("JAMLIQUOR_VRF_WORKERS", "0")
 
     if log_level not in LOG_LEVELS:
         raise UsageError(f"--log-level {log_level!r}: one of {', '.join(LOG_LEVELS)}")

@@ -21,6 +21,7 @@ from threading import Lock
 import bandersnatch_vrfs as _vrf
 
 from ..errors import JamLiquorError
+from . import vrf_worker
 
 SRS_FILE = "zcash-srs-2-11-uncompressed.bin"
 
@@ -134,3 +135,31 @@ def ring_verify(keys: Sequence[bytes], vrf_input: bytes, aux: bytes, proof: byte
 def ring_sign(keys: Sequence[bytes], index: int, secret: bytes, vrf_input: bytes, aux: bytes) -> bytes:
     """A ring VRF proof by member `index` of `keys` (ticket authoring)."""
     return bytes(_ring(keys).ring_vrf_sign(index, bytes(secret), bytes(vrf_input), bytes(aux)))
+
+
+def ring_verify_many(keys: Sequence[bytes], items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bytes | BandersnatchError]:
+    """`ring_verify` of each (VRF input, aux, proof) against the ring of `keys`, independent
+    proofs verified in parallel (`vrf_worker`); each result is the output or the error."""
+    ring = [bytes(k) for k in keys]
+    if len(items) >= 2:
+        _ring(ring)  # build (and cache) the ring here first: a bad key set is one error for all
+    requests = [["ring", ring, bytes(i), bytes(a), bytes(p)] for i, a, p in items]
+    results = vrf_worker.verify_all(requests, lambda r: ring_verify(r[1], r[2], r[3], r[4]), str(srs_path()))
+    return [_result(r, "invalid ring proof") for r in results]
+
+
+def ietf_verify_many(items: Sequence[tuple[bytes, bytes, bytes, bytes]]) -> list[bytes | BandersnatchError]:
+    """`ietf_verify` of each (public key, VRF input, aux, signature), in parallel where worthwhile."""
+    requests = [["ietf", bytes(k), bytes(i), bytes(a), bytes(s)] for k, i, a, s in items]
+    results = vrf_worker.verify_all(requests, lambda r: ietf_verify(r[1], r[2], r[3], r[4]), str(srs_path()))
+    return [_result(r, "invalid Bandersnatch signature") for r in results]
+
+
+def _result(r: bytes | Exception, what: str) -> bytes | BandersnatchError:
+    """A verification result: the output, or the proof's error. Anything else (a missing SRS,
+    a bug) is not a verdict on the proof and is raised."""
+    if isinstance(r, (bytes, BandersnatchError)):
+        return r
+    if isinstance(r, ValueError) and not isinstance(r, JamLiquorError):  # the child's verdict
+        return BandersnatchError(f"{what}: {r}")
+    raise r

@@ -1,0 +1,120 @@
+"""Verifying independent Bandersnatch VRFs in parallel: a second process.
+
+bandersnatch-vrfs holds the GIL while it verifies and offers no batch verification, so threads
+cannot overlap two checks. One persistent child process (`vrf_child.py`, ~15 MB, started on
+first use) takes part of each batch while this process verifies the rest: a block's ticket ring
+proofs (3 on tiny, 16 on full, each 5–10 ms) and, for a ticket-sealed block, the entropy source
+beside the seal. Results are identical to verifying here; a dead or failing child is replaced by
+local verification, never by a different answer.
+
+`JAMLIQUOR_VRF_WORKERS` (config `vrf_workers`): 0 verifies everything in-process (the smallest
+footprint); 1 (the default on a machine with two or more CPUs) uses the child.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+
+import cbor2
+
+SIZE = struct.Struct("<I")
+_CHILD = "import sys; from jamliquor.crypto.vrf_child import serve; serve(sys.argv[1])"
+
+Request = list  # ["ring", keys, input, aux, proof] or ["ietf", public, input, aux, signature]
+
+
+class VrfWorker:
+    """A verification child process; `submit` sends a request, `collect` reads its answer."""
+
+    def __init__(self, srs_path: str) -> None:
+        self.srs_path = srs_path
+        self._proc: subprocess.Popen | None = None
+        self.lock = threading.Lock()  # one batch at a time
+
+    def _child(self) -> subprocess.Popen:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen([sys.executable, "-c", _CHILD, self.srs_path],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        return self._proc
+
+    def submit(self, requests: Sequence[Request]) -> bool:
+        """Send `requests` to the child; False if it cannot take them (verify locally then)."""
+        try:
+            proc = self._child()
+            data = b"".join(SIZE.pack(len(d)) + d for d in map(cbor2.dumps, requests))
+            proc.stdin.write(data)
+            proc.stdin.flush()
+            return True
+        except OSError:
+            self.close()
+            return False
+
+    def collect(self, count: int) -> list[tuple[str, bytes | str]] | None:
+        """The answers to the last `count` submitted requests, or None if the child failed."""
+        try:
+            out = []
+            for _ in range(count):
+                head = self._proc.stdout.read(4)
+                size = SIZE.unpack(head)[0]
+                out.append(tuple(cbor2.loads(self._proc.stdout.read(size))))
+            return out
+        except (OSError, struct.error, ValueError, cbor2.CBORDecodeError, AttributeError):
+            self.close()
+            return None
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.stdin.close()
+            proc.wait(timeout=5)
+
+
+_worker: VrfWorker | None = None
+_worker_lock = threading.Lock()
+
+
+def workers_wanted() -> int:
+    value = os.environ.get("JAMLIQUOR_VRF_WORKERS", "auto")
+    if value == "auto":
+        return 1 if (os.cpu_count() or 1) >= 2 else 0
+    return 1 if int(value) > 0 else 0
+
+
+def worker(srs_path: str) -> VrfWorker | None:
+    """The process-wide worker, or None when parallel verification is off."""
+    global _worker
+    if not workers_wanted():
+        return None
+    with _worker_lock:
+        if _worker is None:
+            _worker = VrfWorker(srs_path)
+        return _worker
+
+
+def verify_all(requests: Sequence[Request], local: Callable[[Request], bytes], srs_path: str) -> list[bytes | Exception]:
+    """Verify every request: the child takes the first ⌊n/2⌋ while this process verifies the rest
+    with `local`. Each result is the VRF output or the exception `local` raised (or would raise)."""
+    def here(request: Request) -> bytes | Exception:
+        try:
+            return local(request)
+        except Exception as exc:  # the caller maps it to its typed error
+            return exc
+
+    w = worker(srs_path) if len(requests) >= 2 else None
+    if w is None:
+        return [here(r) for r in requests]
+    with w.lock:
+        offloaded = len(requests) // 2
+        if not w.submit(requests[:offloaded]):
+            return [here(r) for r in requests]
+        mine = [here(r) for r in requests[offloaded:]]
+        answers = w.collect(offloaded)
+    if answers is None:  # the child went away: verify its share here
+        return [here(r) for r in requests[:offloaded]] + mine
+    theirs = [bytes(v) if status == "ok" else ValueError(v) for status, v in answers]
+    return theirs + mine

@@ -1,0 +1,56 @@
+"""Independent VRF checks verified in parallel by a child process give exactly the answers of
+in-process verification: outputs in order, invalid proofs as errors, a dead child replaced."""
+
+from __future__ import annotations
+
+import pytest
+
+from jamliquor.crypto import bandersnatch as bs
+from jamliquor.crypto import vrf_worker
+
+SECRETS = [bs.secret_from_seed(bytes([i]) * 32) for i in range(6)]
+KEYS = [bs.public_from_secret(s) for s in SECRETS]
+
+
+def ticket(attempt: int) -> tuple[bytes, bytes, bytes]:
+    vrf_input = b"jam_ticket_seal" + bytes(32) + bytes((attempt,))
+    return vrf_input, b"", bs.ring_sign(KEYS, attempt, SECRETS[attempt], vrf_input, b"")
+
+
+@pytest.fixture(params=["0", "1"], ids=["in-process", "child"])
+def workers(request, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("JAMLIQUOR_VRF_WORKERS", request.param)
+    return request.param
+
+
+def test_ring_proofs_in_order_with_errors_where_invalid(workers: str) -> None:
+    items = [ticket(a) for a in range(4)]
+    bad = bytearray(items[0][2])
+    bad[100] ^= 1
+    items[0] = (items[0][0], b"", bytes(bad))  # in the child's share when it is used
+    items[3] = (items[2][0], b"", items[3][2])  # a valid proof for another input, in ours
+    results = bs.ring_verify_many(KEYS, items)
+    assert isinstance(results[0], bs.BandersnatchError) and isinstance(results[3], bs.BandersnatchError)
+    assert results[1:3] == [bs.ring_verify(KEYS, *items[i]) for i in (1, 2)]
+    assert (vrf_worker.worker(str(bs.srs_path())) is not None) == (workers == "1")
+
+
+def test_ietf_signatures_in_parallel(workers: str) -> None:
+    sig = bs.ietf_sign(SECRETS[0], b"in", b"aux")
+    results = bs.ietf_verify_many([(KEYS[0], b"in", b"aux", sig), (KEYS[1], b"in", b"aux", sig)])
+    assert results[0] == bs.ietf_verify(KEYS[0], b"in", b"aux", sig)
+    assert isinstance(results[1], bs.BandersnatchError)
+
+
+def test_a_dead_child_is_replaced_by_local_verification(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JAMLIQUOR_VRF_WORKERS", "1")
+    items = [ticket(a) for a in range(2)]
+    want = [bs.ring_verify(KEYS, *i) for i in items]
+    assert bs.ring_verify_many(KEYS, items) == want
+    w = vrf_worker.worker(str(bs.srs_path()))
+    w._proc.kill()
+    w._proc.wait()
+    assert bs.ring_verify_many(KEYS, items) == want and w._proc.poll() is None  # on a new child
+    w._proc.stdin.write(b"\x01\x00\x00\x00\xff")  # not CBOR: the child dies in the middle of the next batch
+    w._proc.stdin.flush()
+    assert bs.ring_verify_many(KEYS, items) == want  # its share verified here instead
