@@ -40,13 +40,13 @@ import attrs
 from . import block as B
 from .codec import U32, Seq, decode, encode
 from .plugins import default_host
-from .seal import verify_seal_and_entropy
+from .seal import verify_block_vrfs, verify_seal_and_entropy
 from .spec import ChainSpec
 from .state import ChainState
 from .state.components import AccumulationOutput, SafroleState
 from .state.keys import preimage_key, request_key
 from .state.services import account_changes, load_account, load_accounts, service_keys
-from .stf import assurances, authorizations, disputes, history, reports, safrole, statistics
+from .stf import StateError, assurances, authorizations, disputes, history, reports, safrole, statistics
 from .stf import preimages as P
 from .stf import slices as S
 from .stf.accounts import partial_state
@@ -108,9 +108,11 @@ def import_block(state: ChainState, block, timer: StageTimer | None = None, host
     # part of the posterior that depends on that input).
     gamma: SafroleState = state["safrole"]
     eta = state["entropy"]
-    s_post, s_out = run("safrole", lambda: safrole.transition(spec, S.SafroleSlice(
-        tau, eta, lam, kappa, gamma.pending, state["queued_validators"], gamma.ticket_accumulator,
-        gamma.sealing_keys, gamma.ring_root, psi.offenders), S.SafroleInput(H.slot, bytes(32), X.tickets)))
+    safrole_slice = S.SafroleSlice(tau, eta, lam, kappa, gamma.pending, state["queued_validators"],
+                                   gamma.ticket_accumulator, gamma.sealing_keys, gamma.ring_root, psi.offenders)
+    if X.tickets:  # the block's VRFs (tickets, seal, entropy) verified together, in parallel
+        run("vrf", lambda: _verify_vrfs_ahead(spec, H, X.tickets, safrole_slice))
+    s_post, s_out = run("safrole", lambda: safrole.transition(spec, safrole_slice, S.SafroleInput(H.slot, bytes(32), X.tickets)))
     if H.epoch_mark != s_out.epoch_mark:
         raise B.BadEpochMark()
     if H.tickets_mark != s_out.tickets_mark:
@@ -178,6 +180,17 @@ def import_block(state: ChainState, block, timer: StageTimer | None = None, host
         "privileges": privileges,
         "statistics": stats_post,
     }, raw=changes)
+
+
+def _verify_vrfs_ahead(spec: ChainSpec, H, tickets, safrole_slice) -> None:
+    """Preview the Safrole posterior without the tickets (they cannot change the keys and entropy
+    the checks use) and verify every VRF of the block in one parallel batch; the chapters below
+    then find each verdict memoised. An invalid preview is left for the real transition to report."""
+    try:
+        preview, _ = safrole.transition(spec, safrole_slice, S.SafroleInput(H.slot, bytes(32), ()))
+    except StateError:
+        return
+    verify_block_vrfs(H, tickets, spec, preview)
 
 
 def _accumulate(state: ChainState, spec: ChainSpec, slot: int, prior_slot: int, entropy: bytes, available, host):

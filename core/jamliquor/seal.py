@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .block import BadEntropySource, BadSeal
 from .codec import Variant
-from .crypto.bandersnatch import BandersnatchError, ietf_verify, ietf_verify_many
+from .crypto.bandersnatch import IETF, RING, BandersnatchError, ietf_verify, ietf_verify_many, verify_batch
 from .spec import ChainSpec
 from .types import Header, unsigned_header_encoding
 
@@ -61,3 +61,28 @@ def verify_seal_and_entropy(header: Header, spec: ChainSpec, sealing_keys: Varia
     if isinstance(entropy, BandersnatchError):
         raise BadEntropySource(str(entropy))
     return seal, entropy
+
+
+def verify_block_vrfs(header: Header, tickets, spec: ChainSpec, preview) -> None:
+    """Verify every VRF of a block in one parallel batch, before the chapters that own them.
+
+    `preview` is the Safrole posterior computed without the block's tickets, which cannot change
+    γ'_P, η'_2, γ'_S, η'_3 or κ' (safrole.tex): so the ticket proofs (against γ'_P with η'_2), the
+    seal (γ'_S, η'_3, κ'[H_A]) and, for a ticket seal, the entropy source are all known up front
+    and independent. Results are memoised by the crypto layer; verdicts (and errors) are left to
+    `verify_seal_and_entropy` and the Safrole STF, which find them there at once.
+    """
+    if header.author_index >= len(preview.kappa):
+        return
+    author_key = preview.kappa[header.author_index].bandersnatch
+    ring = [k.bandersnatch for k in preview.gamma_k]
+    checks = [(RING, ring, X_TICKET + preview.eta[2] + bytes((t.attempt,)), b"", t.signature) for t in tickets]
+    slot_key = preview.gamma_s.value[header.slot % spec.epoch_length]
+    message = unsigned_header_encoding(header, spec)
+    if preview.gamma_s.name == "tickets":
+        checks.append((IETF, author_key, X_TICKET + preview.eta[3] + bytes((slot_key.attempt,)), message, header.seal))
+        checks.append((IETF, author_key, X_ENTROPY + slot_key.id, b"", header.entropy_source))
+    else:
+        checks.append((IETF, author_key, X_FALLBACK + preview.eta[3], message, header.seal))
+    if len(checks) >= 2:
+        verify_batch(checks)

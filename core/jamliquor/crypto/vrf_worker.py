@@ -96,9 +96,11 @@ def worker(srs_path: str) -> VrfWorker | None:
         return _worker
 
 
-def verify_all(requests: Sequence[Request], local: Callable[[Request], bytes], srs_path: str) -> list[bytes | Exception]:
-    """Verify every request: the child takes the first ⌊n/2⌋ while this process verifies the rest
-    with `local`. Each result is the VRF output or the exception `local` raised (or would raise)."""
+def verify_all(requests: Sequence[Request], local: Callable[[Request], bytes], srs_path: str,
+               cost: Callable[[Request], int] = lambda r: 1) -> list[bytes | Exception]:
+    """Verify every request, the child and this process sharing the work by estimated `cost`
+    (the child takes the costliest first, each side then the next while it has the lighter load).
+    Each result is the VRF output or the exception `local` raised (or the child's verdict)."""
     def here(request: Request) -> bytes | Exception:
         try:
             return local(request)
@@ -108,13 +110,22 @@ def verify_all(requests: Sequence[Request], local: Callable[[Request], bytes], s
     w = worker(srs_path) if len(requests) >= 2 else None
     if w is None:
         return [here(r) for r in requests]
+    theirs_idx, mine_idx, load = [], [], [0, 0]
+    for i in sorted(range(len(requests)), key=lambda i: -cost(requests[i])):
+        side = 0 if load[0] <= load[1] else 1
+        (theirs_idx, mine_idx)[side].append(i)
+        load[side] += cost(requests[i])
+    results: list[bytes | Exception | None] = [None] * len(requests)
     with w.lock:
-        offloaded = len(requests) // 2
-        if not w.submit(requests[:offloaded]):
+        if not w.submit([requests[i] for i in theirs_idx]):
             return [here(r) for r in requests]
-        mine = [here(r) for r in requests[offloaded:]]
-        answers = w.collect(offloaded)
-    if answers is None:  # the child went away: verify its share here
-        return [here(r) for r in requests[:offloaded]] + mine
-    theirs = [bytes(v) if status == "ok" else ValueError(v) for status, v in answers]
-    return theirs + mine
+        for i in mine_idx:
+            results[i] = here(requests[i])
+        answers = w.collect(len(theirs_idx))
+    for n, i in enumerate(theirs_idx):
+        if answers is None:  # the child went away: verify its share here
+            results[i] = here(requests[i])
+        else:
+            status, value = answers[n]
+            results[i] = bytes(value) if status == "ok" else ValueError(value)
+    return results
