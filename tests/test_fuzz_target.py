@@ -150,8 +150,8 @@ def test_undecodable_message_is_logged_with_its_kind(tmp_path: Path) -> None:
 
 def test_internal_error_logs_traceback_with_block_and_keeps_serving(vectors: Path, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from jamliquor import importer
     from jamliquor.block import header_hash
+    from jamliquor.fuzz import target as target_module
     from jamliquor.vectors.traces import load_genesis, load_step, step_files
 
     trace = vectors / "traces" / "fallback"
@@ -167,7 +167,7 @@ def test_internal_error_logs_traceback_with_block_and_keeps_serving(vectors: Pat
     with StateStore(tmp_path / "store") as store:
         target = FuzzTarget(store, TINY)
         log: list[str] = []
-        monkeypatch.setattr(importer, "import_block", broken)
+        monkeypatch.setattr(target_module, "import_block", broken)
         replies = _session(target, [init, imp], log)
         assert len(replies) == 2  # PeerInfo, StateRoot; no reply (no Error) to the faulting import
         assert len(log) == 1 and "internal error while handling import_block" in log[0]

@@ -95,6 +95,7 @@ def import_trace(
         raise UsageError(f"{path} is not a trace directory (genesis.bin and numbered step files)")
     genesis = _load(load_genesis, genesis_file, spec)
     state = ChainState.from_keyvals(((kv.key, kv.value) for kv in genesis.state.keyvals), spec)
+    host = default_host()  # plugins load at start-up, as a node's do, not inside the first block
     timer = StageTimer()
     times: list[float] = []
     failed = 0
@@ -108,7 +109,7 @@ def import_trace(
             estimate = predictions.before(state, step.block, step_path.name) if predictions else None
             start, cpu_start = time.perf_counter(), time.process_time()
             try:
-                post = import_block(state, step.block, timer)
+                post = import_block(state, step.block, timer, host)
                 root = post.root()
             except (BlockError, StateError, CodecError) as exc:
                 post, root = state, state.root()

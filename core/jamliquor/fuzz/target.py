@@ -23,6 +23,8 @@ from .. import __version__
 from ..block import BlockError, header_hash
 from ..codec import CodecError, Variant, decode, encode
 from ..errors import JamLiquorError
+from ..importer import import_block
+from ..plugins import default_host
 from ..spec import ChainSpec
 from ..state import ChainState, StateFormatError
 from ..stf import StateError
@@ -69,6 +71,7 @@ class FuzzTarget:
 
     def __init__(self, store: StateStore, spec: ChainSpec, cache_size: int = 4) -> None:
         self.store = store
+        self.host = default_host()  # plugins load once, at start-up
         self.spec = spec
         self.cache: OrderedDict[bytes, ChainState] = OrderedDict()
         self.cache_size = cache_size
@@ -132,13 +135,11 @@ class FuzzTarget:
         return Variant("state_root", root)
 
     def _import(self, block) -> Variant:
-        from ..importer import import_block
-
         parent = self._state(block.header.parent)
         if parent is None:
             return Variant("error", f"unknown parent {block.header.parent.hex()}")
         try:
-            post = import_block(parent, block)
+            post = import_block(parent, block, host=self.host)
         except (BlockError, StateError, StateFormatError, CodecError) as exc:
             return Variant("error", f"{type(exc).__name__}: {exc}")
         hh = header_hash(block.header, self.spec)
