@@ -69,8 +69,11 @@ class Account:
 
     # -- footprint-tracking mutators -------------------------------------------------------------
 
-    def set_storage(self, key: bytes, value: bytes | None) -> None:
-        old = self.storage.get(key)
+    def set_storage(self, key: bytes, value: bytes | None, old: bytes | None = None, known: bool = False) -> None:
+        """Set (None: delete) a storage item. A caller that has looked up the current value passes
+        it as `old` with `known=True`: a state-backed lookup hashes the key, once is enough."""
+        if not known:
+            old = self.storage.get(key)
         if old is not None:
             self.items -= 1
             self.octets -= 34 + len(key) + len(old)

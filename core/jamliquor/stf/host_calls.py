@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from ..execution import GuestAccess, GuestFault, HostOutcome
 from ..spec import ChainSpec, encode_parameters
@@ -36,6 +37,7 @@ class _OutOfGas(Exception):
     """A call whose full cost (known only once it succeeds, e.g. transfer's t) exceeds the gas left."""
 
 
+@lru_cache(maxsize=4)
 def constants_blob(spec: ChainSpec) -> bytes:
     """GP B.5 fetch(ω_10 = 0): the protocol constants, in the order the GP lists them (the same
     encoding JIP-4 chainspecs carry as `protocol_parameters`)."""
@@ -163,7 +165,7 @@ class AccumulateHost:
         if account.min_balance(self.spec, more_items, more_octets) > account.balance:
             r[7] = FULL
             return
-        account.set_storage(key, value)
+        account.set_storage(key, value, old, known=True)
         r[7] = NONE if old is None else len(old)
 
     def info(self, guest: GuestAccess, r: list[int]) -> None:
