@@ -30,11 +30,8 @@ vectors:
 run: install vectors
 	$(VENV)/bin/jamliquor --version
 	$(VENV)/bin/jamliquor plugins list
-	rm -rf .run/devchain
-	$(VENV)/bin/jamliquor devchain --validators 6 --slots 36 --out .run/devchain --quiet
-	$(VENV)/bin/jamliquor conformance traces .run/devchain
-	$(VENV)/bin/jamliquor light --trace .run/devchain --quiet
-	$(VENV)/bin/jamliquor light --trace .run/devchain get service 0
+	rm -rf .run/testnet
+	$(VENV)/bin/jamliquor testnet --validators 6 --slots 48 --slot-seconds 1 --data-dir .run/testnet
 
 test: install vectors
 	$(PY) -m pytest $(PYTEST_ARGS)
