@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import time
+from collections.abc import Callable
 
 
 def available_benchmarks() -> list[str]:
@@ -22,3 +24,14 @@ def load_benchmark(name: str):
     if name not in available_benchmarks():
         raise KeyError(f"unknown benchmark {name!r}; available: {', '.join(available_benchmarks()) or 'none'}")
     return importlib.import_module(f"{__name__}.{name}")
+
+
+def ops_per_second(fn: Callable[[], object], seconds: float) -> float:
+    """How many times `fn` runs per second, timed for at least `seconds`."""
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return n / elapsed

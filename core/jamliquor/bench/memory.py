@@ -16,6 +16,7 @@ from ..fuzz.client import TargetProcess, recorded_session, replay, trace_session
 from ..spec import TINY
 from ..vectors import default_root
 
+
 def sessions_root() -> Path:
     """The recorded sessions: `$JAM_FUZZ_EXAMPLES`, else `../shared/fuzz-proto/examples/0.7.2`."""
     env = os.environ.get("JAM_FUZZ_EXAMPLES")

@@ -17,20 +17,11 @@ from collections.abc import Callable, Iterator
 from ..crypto import schemes
 from ..errors import JamLiquorError
 from ..plugins import default_host
+from . import ops_per_second
 
 SIGNATURES = ("ed25519", "ml-dsa-44", "ml-dsa-65", "ml-dsa-87", "ed25519+ml-dsa-65", "xmss-sha2_10_256")
 KEMS = ("ml-kem-768", "ml-kem-1024", "x25519+ml-kem-768")
 MESSAGE = bytes(range(256)) * 4  # 1 KiB
-
-
-def _ops(fn: Callable[[], object], seconds: float) -> float:
-    n, start = 0, time.perf_counter()
-    while True:
-        fn()
-        n += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return n / elapsed
 
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -66,11 +57,11 @@ def _signatures(host, offered: set[str], s: float) -> Iterator[tuple[str, float,
         if scheme.startswith("xmss"):  # key generation is per height, below; one key here
             public, secret = schemes.keygen(scheme, b"", host=host)
         else:
-            yield f"{scheme} keygen", _ops(lambda: schemes.keygen(scheme, b"", host=host), s), "ops/s"
+            yield f"{scheme} keygen", ops_per_second(lambda: schemes.keygen(scheme, b"", host=host), s), "ops/s"
             public, secret = schemes.keygen(scheme, b"", host=host)
         sig = schemes.sign(scheme, secret, MESSAGE, host=host)
-        yield f"{scheme} sign (1 KiB)", _ops(lambda: schemes.sign(scheme, secret, MESSAGE, host=host), s), "ops/s"
-        yield f"{scheme} verify (1 KiB)", _ops(lambda: schemes.verify(scheme, public, MESSAGE, sig, host=host), s), "ops/s"
+        yield f"{scheme} sign (1 KiB)", ops_per_second(lambda: schemes.sign(scheme, secret, MESSAGE, host=host), s), "ops/s"
+        yield f"{scheme} verify (1 KiB)", ops_per_second(lambda: schemes.verify(scheme, public, MESSAGE, sig, host=host), s), "ops/s"
         yield f"{scheme} public key", float(len(public)), "bytes"
         yield f"{scheme} signature", float(len(sig)), "bytes"
 
@@ -79,11 +70,11 @@ def _kems(host, kems: set[str], s: float) -> Iterator[tuple[str, float, str]]:
     for scheme in KEMS:
         if scheme not in kems:
             continue
-        yield f"{scheme} keygen", _ops(lambda: schemes.kem_keygen(scheme, b"", host=host), s), "ops/s"
+        yield f"{scheme} keygen", ops_per_second(lambda: schemes.kem_keygen(scheme, b"", host=host), s), "ops/s"
         public, secret = schemes.kem_keygen(scheme, b"", host=host)
         ciphertext, _ = schemes.kem_encapsulate(scheme, public, host=host)
-        yield f"{scheme} encapsulate", _ops(lambda: schemes.kem_encapsulate(scheme, public, host=host), s), "ops/s"
-        yield f"{scheme} decapsulate", _ops(lambda: schemes.kem_decapsulate(scheme, secret, ciphertext, host=host), s), "ops/s"
+        yield f"{scheme} encapsulate", ops_per_second(lambda: schemes.kem_encapsulate(scheme, public, host=host), s), "ops/s"
+        yield f"{scheme} decapsulate", ops_per_second(lambda: schemes.kem_decapsulate(scheme, secret, ciphertext, host=host), s), "ops/s"
 
 
 def _xmss_keygen(host, offered: set[str], quick: bool) -> Iterator[tuple[str, float, str]]:

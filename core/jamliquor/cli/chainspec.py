@@ -10,7 +10,7 @@ import typer
 
 from ..chainspec import dev_chainspec, load_chainspec
 from ..chainspec.genesis import DEV_BASE_PORT
-from ..spec import decode_parameters, encode_parameters, get_spec
+from ..spec import ChainSpec, decode_parameters, encode_parameters, get_spec
 from .errors import UsageError
 
 app = typer.Typer(help="Write and inspect JIP-4 chainspecs.", no_args_is_help=True)
@@ -26,11 +26,7 @@ def new_chainspec(
     slot_seconds: Optional[int] = typer.Option(None, "--slot-seconds", min=1, help="Override the slot length P (dev networks)."),
 ) -> None:
     """Write a JIP-4 chainspec whose genesis seats V dev validators."""
-    chain = get_spec(spec)
-    if validators > chain.validators_count:
-        raise UsageError(f"--validators {validators}: the {chain.name} spec seats at most {chain.validators_count}")
-    if base_port + validators - 1 > 65535:
-        raise UsageError(f"--base-port {base_port}: ports up to {base_port + validators - 1} do not exist")
+    chain = dev_network_spec(spec, validators, base_port)
     if slot_seconds is not None and slot_seconds != chain.slot_seconds:
         chain = decode_parameters(encode_parameters(attrs.evolve(chain, slot_seconds=slot_seconds)))
     document = dev_chainspec(chain, validators, base_port, chain_id)
@@ -53,3 +49,13 @@ def show_chainspec(path: Path = typer.Argument(..., help="A JIP-4 chainspec file
     typer.echo(f"validators      {seated} of {spec.validators_count} seats hold keys")
     for node in document.bootnodes:
         typer.echo(f"bootnode        {node}")
+
+
+def dev_network_spec(spec: str, validators: int, base_port: int) -> ChainSpec:
+    """The chain spec of a dev network of `validators` listening from `base_port`, checked."""
+    chain = get_spec(spec)
+    if validators > chain.validators_count:
+        raise UsageError(f"--validators {validators}: the {chain.name} spec seats at most {chain.validators_count}")
+    if base_port + validators - 1 > 65535:
+        raise UsageError(f"--base-port {base_port}: ports up to {base_port + validators - 1} do not exist")
+    return chain

@@ -15,11 +15,11 @@ from typing import Optional
 
 import typer
 
+from .. import plugin_store
 from ..config import Config, ConfigError, config_file, load_config, write_plugins
 from ..crypto import schemes
 from ..crypto.keyfile import read_key
 from ..plugin_signing import signed_message, write_signature
-from .. import plugin_store
 from ..plugins import BUILTINS, PluginError, PluginHost, discover
 from .errors import UsageError
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from ..spec import get_spec
+from .chainspec import dev_network_spec
 from .errors import UsageError
 
 TABLE_EVERY = 4.0  # seconds between tables when the output is not a terminal
@@ -30,11 +30,7 @@ def testnet(
     """Start a local testnet, show each node's progress, stop after N slots and summarize."""
     from ..node.testnet import Testnet
 
-    chain = get_spec(spec)
-    if validators > chain.validators_count:
-        raise UsageError(f"--validators {validators}: the {chain.name} spec seats at most {chain.validators_count}")
-    if base_port + validators - 1 > 65535:
-        raise UsageError(f"--base-port {base_port}: ports up to {base_port + validators - 1} do not exist")
+    chain = dev_network_spec(spec, validators, base_port)
     net = Testnet(chain, validators, data_dir, base_port, slot_seconds, log_level, last_slot=slots,
                   rpc_base_port=rpc_base_port)
     document = net.prepare()
