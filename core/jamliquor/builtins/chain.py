@@ -3,18 +3,16 @@ authoring (`jamliquor.author`). Plugins registered later are asked first and may
 
 from __future__ import annotations
 
+from ..author import author_block
 from ..hookspecs import hookimpl
+from ..importer import import_block
 
 
 @hookimpl
 def jamliquor_import_block(state, block, spec):
-    from ..importer import import_block
-
     return import_block(state, block)
 
 
 @hookimpl
 def jamliquor_author_block(state, slot, keys, spec, pools, budget):
-    from ..author import author_block
-
     return author_block(state, slot, keys, pools, budget)

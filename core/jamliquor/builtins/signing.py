@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from ..crypto import bandersnatch, ed25519
 from ..crypto.schemes import SchemeInputError
 from ..hookspecs import hookimpl, split_vrf_message
 
@@ -37,11 +38,7 @@ def jamliquor_keygen(scheme: str, seed: bytes) -> tuple[bytes, bytes] | None:
     seed = seed or os.urandom(SEED_BYTES)
     _check(scheme, "seed", seed, SEED_BYTES)
     if scheme == "ed25519":
-        from ..crypto import ed25519
-
         return ed25519.public_key(seed), bytes(seed)
-    from ..crypto import bandersnatch
-
     secret = bandersnatch.secret_from_seed(seed)
     return bandersnatch.public_from_secret(secret), secret
 
@@ -49,14 +46,10 @@ def jamliquor_keygen(scheme: str, seed: bytes) -> tuple[bytes, bytes] | None:
 @hookimpl
 def jamliquor_sign(scheme: str, secret: bytes, message: bytes, context: bytes) -> bytes | None:
     if scheme == "ed25519":
-        from ..crypto import ed25519
-
         _no_context(scheme, context)
         _check(scheme, "secret", secret, SEED_BYTES)
         return ed25519.sign(secret, message)
     if scheme == "bandersnatch":
-        from ..crypto import bandersnatch
-
         _no_context(scheme, context)
         _check(scheme, "secret", secret, SEED_BYTES)
         vrf_input, aux = split_vrf_message(message)
@@ -67,12 +60,8 @@ def jamliquor_sign(scheme: str, secret: bytes, message: bytes, context: bytes) -
 @hookimpl
 def jamliquor_verify(scheme: str, public: bytes, message: bytes, signature: bytes, context: bytes) -> bool | None:
     if scheme == "ed25519":
-        from ..crypto import ed25519
-
         return not context and ed25519.verify(public, message, signature)
     if scheme == "bandersnatch":
-        from ..crypto import bandersnatch
-
         if context:
             return False
         vrf_input, aux = split_vrf_message(message)

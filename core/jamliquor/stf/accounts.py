@@ -8,10 +8,12 @@ recomputed by enumerating storage (which the serialized state cannot do: its key
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping
 
 import attrs
 
+from ..codec import CodecError, decode_natural
 from ..spec import ChainSpec
 from ..types import AlwaysAccumulateMapEntry, Privileges, ServiceInfo
 
@@ -54,8 +56,6 @@ class Account:
 
     def code(self, spec: ChainSpec) -> bytes | None:
         """GP eq. (9.4) a_c: the code part of the preimage E(↕m, c) of the code hash, if present."""
-        from ..codec import CodecError, decode_natural
-
         blob = self.preimages.get(self.code_hash)
         if blob is None:
             return None
@@ -120,6 +120,20 @@ class PartialState:
 def partial_state(accounts: Mapping[int, Account], staging: tuple, auth_queues: tuple, privileges: Privileges) -> PartialState:
     return PartialState(dict(accounts), staging, auth_queues, privileges.bless, tuple(privileges.assign),
                         privileges.designate, privileges.register, {e.id: e.gas for e in privileges.always_acc})
+
+
+@attrs.frozen
+class DeferredTransfer:
+    """GP eq. (12.15) X: source, destination, amount, memo, gas."""
+
+    source: int
+    dest: int
+    amount: int
+    memo: bytes
+    gas: int
+
+    def encode(self) -> bytes:  # GP C: E_X(t), prefixed by its input discriminator 1
+        return b"\x01" + struct.pack("<IIQ", self.source, self.dest, self.amount) + self.memo + struct.pack("<Q", self.gas)
 
 
 @attrs.define(slots=True)

@@ -18,14 +18,22 @@ from ..codec import encode, encode_natural
 from ..crypto.hashing import keccak_256
 from ..execution import ExecuteRequest, ExitReason
 from ..merkle.binary import well_balanced_root
+from ..plugins import default_host
 from ..spec import ChainSpec
-from ..types import ServiceActivityRecord, ServicesStatisticsMapEntry, WORK_EXEC_RESULT, WorkReport
+from ..types import WORK_EXEC_RESULT, ServiceActivityRecord, ServicesStatisticsMapEntry, WorkReport
 from . import StateError
-from .accounts import Account, Implications, PartialState, partial_state
+from .accounts import Account, DeferredTransfer, Implications, PartialState, partial_state
 from .accumulate_queue import accumulatable, next_queues
 from .accumulate_types import (
-    AccountsMapEntry, Input, PreimagesBlobMapEntry, PreimagesRequestsMapEntry, PreimagesRequestsMapKey, ServiceAccount,
-    State, StorageMapEntry, TestCase,
+    AccountsMapEntry,
+    Input,
+    PreimagesBlobMapEntry,
+    PreimagesRequestsMapEntry,
+    PreimagesRequestsMapKey,
+    ServiceAccount,
+    State,
+    StorageMapEntry,
+    TestCase,
 )
 from .host_calls import AccumulateHost, next_service_id
 
@@ -36,20 +44,6 @@ ACCUMULATE_ENTRY = 5  # Ψ_A enters the service code at instruction 5 (GP eq. B.
 
 class AccumulateError(StateError):
     code = "accumulate_error"
-
-
-@attrs.frozen
-class DeferredTransfer:
-    """GP eq. (12.15) X: source, destination, amount, memo, gas."""
-
-    source: int
-    dest: int
-    amount: int
-    memo: bytes
-    gas: int
-
-    def encode(self) -> bytes:  # GP C: E_X(t), prefixed by its input discriminator 1
-        return b"\x01" + struct.pack("<IIQ", self.source, self.dest, self.amount) + self.memo + struct.pack("<Q", self.gas)
 
 
 def operand_encoding(report: WorkReport, digest, spec: ChainSpec) -> bytes:
@@ -264,8 +258,6 @@ def _account_to_vector(service: int, a: Account) -> AccountsMapEntry:
 
 def transition(spec: ChainSpec, state: State, inp: Input, host=None) -> tuple[State, bytes]:
     """The accumulate STF as the vectors frame it (staging keys and auth queues are not in the slice)."""
-    from ..plugins import default_host
-
     host = host or default_host()
     accounts = {e.id: _account_from_vector(e) for e in state.accounts}
     partial = partial_state(accounts, (), tuple(() for _ in range(spec.core_count)), state.privileges)

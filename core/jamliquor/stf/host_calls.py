@@ -15,10 +15,11 @@ import struct
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
+from ..codec import encode_natural
 from ..execution import GuestAccess, GuestFault, HostOutcome
 from ..spec import ChainSpec, encode_parameters
 from ..types import ValidatorData
-from .accounts import Account, Implications
+from .accounts import Account, DeferredTransfer, Implications
 
 M64 = (1 << 64) - 1
 BLOB_LENGTHS = 1 << 32  # N_L: lookup-request keys (h, z) have z < 2^32 (accounts.tex, definitions)
@@ -125,8 +126,6 @@ class AccumulateHost:
         elif kind == 1:
             value = self.entropy
         elif kind == 14:
-            from ..codec import encode_natural
-
             out = bytearray()
             encode_natural(len(self.inputs), out)
             value = bytes(out) + b"".join(self.inputs)
@@ -263,8 +262,6 @@ class AccumulateHost:
         r[7] = OK
 
     def transfer(self, guest: GuestAccess, r: list[int]) -> None:
-        from .accumulate import DeferredTransfer
-
         dest, amount, limit, o = r[7], r[8], r[9], r[10]
         memo = self._read(guest, o, self.spec.memo_size)
         accounts = self.x.state.accounts

@@ -7,8 +7,8 @@ state names are spelled out as in the vectors' JSON (`lambda` becomes `lambda_` 
 
 from __future__ import annotations
 
-from ..codec import H32, NULL, U16, U32, Opt, Seq, field, struct
 from .. import types as T
+from ..codec import H32, NULL, U16, U32, Opt, Seq, field, struct
 from ..vectors.stf import output_choice, test_case
 from .accumulate_types import PreimagesBlobMapEntry, PreimagesRequestsMapEntry
 

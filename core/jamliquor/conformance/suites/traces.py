@@ -13,6 +13,8 @@ from pathlib import Path
 from ...block import BlockError
 from ...chainspec import load_chainspec
 from ...codec import CodecError
+from ...importer import import_block
+from ...merkle.trie import state_root
 from ...spec import TINY, ChainSpec
 from ...state import ChainState
 from ...stf import StateError
@@ -36,9 +38,6 @@ def key_diff(got: dict[bytes, bytes], want: dict[bytes, bytes], limit: int = 8) 
 
 
 def check_step(path: Path, spec: ChainSpec) -> str | None:
-    from ...importer import import_block
-    from ...merkle.trie import state_root
-
     step = load_step(path, spec)
     pre = _state(step.pre_state, spec)
     if state_root(pre.kv) != step.pre_state.state_root:
