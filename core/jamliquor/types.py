@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .codec import BLOB, BOOL, COMPACT, H32, U8, U16, U32, U64, Bytes, Choice, Opt, Seq, Variant, field, struct
+from .codec import BLOB, BOOL, COMPACT, H32, U8, U16, U32, U64, Bytes, Choice, Opt, Seq, Variant, encode, field, struct
 
 # Fixed-size byte strings (GP §3.8 cryptography)
 BANDERSNATCH_PUBLIC = H32
@@ -524,6 +524,4 @@ class Block:
 
 def unsigned_header_encoding(header: Header, spec: Any) -> bytes:
     """GP eq. (C.23) E_U(H): the header encoding without the seal (the seal is its last 96 octets)."""
-    from .codec import encode
-
     return encode(header, spec)[:-96]
