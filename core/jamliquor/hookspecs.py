@@ -133,7 +133,7 @@ def jamliquor_kem_keygen(scheme: str, seed: bytes) -> tuple[bytes, bytes] | None
 def jamliquor_kem_encapsulate(scheme: str, public: bytes) -> tuple[bytes, bytes] | None:
     """Encapsulate a fresh shared secret to ``public``: ``(ciphertext, shared_secret)``;
     ``None`` if not offered. The randomness is always the implementation's own (a caller-chosen
-    ML-KEM m is FIPS 203's testing-only Encaps_internal). A malformed public key raises
+    ML-KEM m is Encaps_internal, for testing only: FIPS 203 §3.3). A malformed public key raises
     :class:`jamliquor.crypto.schemes.SchemeInputError` (e.g. FIPS 203 §7.2 input check)."""
 
 

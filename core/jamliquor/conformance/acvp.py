@@ -18,9 +18,9 @@ Secrets are FIPS seeds or expanded keys (the ML-DSA sk, the ML-KEM dk), which `k
   Decapsulation, seed or expanded dk: `kem_decapsulate` must give k, also for modified
   ciphertexts (implicit rejection). encapsulationKeyCheck / decapsulationKeyCheck: the hooks
   must refuse exactly the invalid ek (`kem_encapsulate`, §7.2) / dk (`kem_keygen`, §7.3).
-  Encapsulation: the given m cannot be used (Encaps_internal is testing-only, FIPS 203 §6;
-  `kem_encapsulate` draws its own), so the expected c must decapsulate to k under the test's
-  dk, and a fresh encapsulation to its ek must decapsulate to the same secret.
+  Encapsulation: the given m cannot be used (Encaps_internal is for testing only, FIPS 203 §3.3
+  and §6; `kem_encapsulate` draws its own), so the expected c must decapsulate to k under the
+  test's dk, and a fresh encapsulation to its ek must decapsulate to the same secret.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def mldsa_siggen(host: PluginHost, prompt: Path, expected: Path, skips: Skips) -
                    "signing with a caller's rnd is Sign_internal, for testing only (FIPS 204 §6), and no hook offers it: "
                    "the expected signatures are verified and a fresh hedged one by the same key is checked instead", False)] += len(group["tests"])
         for test in group["tests"]:
-            def check(test=test, group=group) -> str | None:
+            def check(test=test, group=group, keys=keys, exact=exact) -> str | None:
                 public, secret = schemes.keygen(ps, _hex(test, "seed" if keys == "seed" else "sk"), host=host)
                 signature = bytes.fromhex(results[(group["tgId"], test["tcId"])]["signature"])
                 if not _verify(host, ps, public, group, test, signature):
@@ -242,7 +242,7 @@ _CHECKS: dict[str, Callable[[PluginHost, str, dict], str | None]] = {
     "decapsulationKeyCheck": _dk_check,
 }
 
-_ENCAPS_M = ("encapsulation with the given m is Encaps_internal, for testing only (FIPS 203 §6), and kem_encapsulate "
+_ENCAPS_M = ("encapsulation with the given m is Encaps_internal, for testing only (FIPS 203 §3.3, §6), and kem_encapsulate "
              "draws its own randomness: the expected c is decapsulated and a fresh encapsulation checked instead")
 
 

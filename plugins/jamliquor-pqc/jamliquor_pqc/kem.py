@@ -6,7 +6,8 @@ where the backend takes it, the expanded decapsulation key dk (1632/2400/3168 by
 checked when used (FIPS 203 §7.3 hash check, and the backend's pairwise check) — ``kem_keygen``
 given one imports it (ek read from it, dk returned as the secret); public keys the
 encapsulation key ek, ciphertexts c, shared secrets K (32 bytes). Encapsulation always draws
-fresh randomness: Encaps_internal with a caller's m is for testing only (FIPS 203 §6).
+fresh randomness: Encaps_internal with a caller's m should not be made available to
+applications other than for testing (FIPS 203 §3.3, §6).
 
 X-Wing, and why it: an attacker must break *both* X25519 and ML-KEM-768 to learn the shared
 secret, and the combiner is a single SHA3-256 call with no HKDF:

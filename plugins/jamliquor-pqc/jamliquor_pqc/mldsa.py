@@ -6,13 +6,14 @@
   expanded key skEncode (Algorithm 24: 2560/4032/4896 bytes) — ``keygen`` given one imports it
   (its public key recomputed, the key returned as the secret); public key = pkEncode (Algorithm
   22); signature = sigEncode (Algorithm 26).
-* ``ml-dsa-44-det`` …: FIPS 204's deterministic variant (Algorithm 2 with rnd = 0^32): the same
-  keys, and signatures any ``ml-dsa-*`` verifier accepts, but one signature per (key, context,
-  message). For reproducible signatures (byte-identical artifacts from one key, known-answer
-  checks) or a device without a trusted random source; otherwise prefer the hedged schemes,
-  which FIPS 204 recommends because fault and side-channel attacks on a deterministic signer
-  are easier. rnd is never a caller's choice: given-rnd signing (Sign_internal with an arbitrary
-  rnd) is for testing only (FIPS 204 §6) and is not offered.
+* ``ml-dsa-44-det`` …: FIPS 204's deterministic variant (§3.4; Algorithm 2 with rnd = 0^32): the
+  same keys, and signatures any ``ml-dsa-*`` verifier accepts, but one signature per (key,
+  context, message). FIPS 204 permits it for a signer without fresh randomness; it also gives
+  reproducible signatures (byte-identical artifacts, known-answer checks). §3.4 says it should
+  not be used where side-channel — particularly fault — attacks are a concern and cannot be
+  otherwise mitigated, which a device in the field often is: prefer the hedged schemes there.
+  rnd is never a caller's choice: Sign_internal with an arbitrary rnd should not be made
+  available to applications other than for testing (FIPS 204 §6), and is not offered.
 * ``ml-dsa-44-mu``, ``ml-dsa-44-det-mu`` …: the same keys and signatures, but the message *is* µ
   (64 bytes), the message representative of Algorithm 7 line 6 computed by the caller
   ("external µ"): lets a caller stream a large message, and lets `jamliquor conformance pqc`
