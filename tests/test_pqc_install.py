@@ -52,7 +52,8 @@ def test_pip_install_adds_the_schemes(tmp_path: Path) -> None:
     assert install.returncode == 0, install.stderr
     after = jamliquor(python, tmp_path, "plugins", "list")
     assert "pqc" in after and "jamliquor-pqc" in after
-    for scheme in ("ml-dsa-44", "ml-dsa-65", "ml-dsa-87", "ed25519+ml-dsa-65", "xmss-sha2_10_256", "xmss-sha2_16_256"):
+    for scheme in ("ml-dsa-44", "ml-dsa-65", "ml-dsa-87", "ml-dsa-65-det", "ed25519+ml-dsa-65", "xmss-sha2_10_256", "xmss-sha2_16_256"):
         assert scheme in after
-    assert "KEM schemes: ml-kem-1024, ml-kem-768, x25519+ml-kem-768" in after
-    assert "(backend cryptography: cryptography 50.0.2 (OpenSSL" in after and "liboqs: not found)" in after
+    assert "KEM schemes: ml-kem-1024, ml-kem-512, ml-kem-768, x25519+ml-kem-768" in after
+    assert "(backends: cryptography 50.0.2 (OpenSSL" in after and "liboqs: not found)" in after
+    assert "by default, pycryptodome 4.4.0 for ML-KEM-512, expanded keys, deterministic ML-DSA;" in after

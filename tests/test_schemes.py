@@ -42,7 +42,7 @@ def cli_host():
     set_default_host(None)
 
 
-@pytest.mark.parametrize("scheme", ["ml-dsa-44", "ed25519+ml-dsa-65", "ed25519"])
+@pytest.mark.parametrize("scheme", ["ml-dsa-44", "ml-dsa-65-det", "ed25519+ml-dsa-65", "ed25519"])
 def test_pqc_cli_round_trip(cli_host: CliRunner, tmp_path: Path, scheme: str) -> None:
     key, message = tmp_path / "key", tmp_path / "message"
     message.write_bytes(b"release 1.2.3")
@@ -62,9 +62,9 @@ def test_pqc_cli_errors(cli_host: CliRunner, tmp_path: Path) -> None:
     unknown = cli_host.invoke(app, ["pqc", "keygen", "rsa-2048", "--out", str(tmp_path / "k")])
     assert unknown.exit_code == 2 and "offered: " in unknown.output and "ml-dsa-65" in unknown.output
     bad_seed = cli_host.invoke(app, ["pqc", "keygen", "ml-dsa-65", "--out", str(tmp_path / "k"), "--seed", "00"])
-    assert bad_seed.exit_code == 2 and bad_seed.output == "error: ml-dsa-65 seed must be 32 bytes, got 1\n"
+    assert bad_seed.exit_code == 2 and bad_seed.output == "error: ml-dsa-65 seed must be 32 bytes (ξ) or 4032 bytes (expanded sk), got 1\n"
     (tmp_path / "junk").write_text("not a key")
     junk = cli_host.invoke(app, ["pqc", "sign", "-", "--key", str(tmp_path / "junk")])
     assert junk.exit_code == 2 and "expected SCHEME:HEX" in junk.output
     listed = cli_host.invoke(app, ["pqc", "schemes"])
-    assert "xmssmt-sha2_20/2_256" in listed.output and "KEM: ml-kem-1024, ml-kem-768, x25519+ml-kem-768" in listed.output
+    assert "xmssmt-sha2_20/2_256" in listed.output and "KEM: ml-kem-1024, ml-kem-512, ml-kem-768, x25519+ml-kem-768" in listed.output

@@ -81,7 +81,8 @@ def jamliquor_sign(scheme: str, secret: bytes, message: bytes, context: bytes) -
 
     Built-in schemes: ``"ed25519"`` (secret = 32-byte seed) and ``"bandersnatch"`` (an IETF VRF
     signature; ``message`` = VRF input ‖ aux split by :func:`split_vrf_message`). Plugins add
-    others (e.g. ``jamliquor-pqc``: ML-DSA, XMSS, a composite). ``context`` is the FIPS 204
+    others (e.g. ``jamliquor-pqc``: ML-DSA hedged and deterministic, XMSS, a composite); any
+    randomness a scheme needs is its own, never a caller's. ``context`` is the FIPS 204
     context string (0–255 bytes; ``b""`` when the caller gives none, see :data:`HOOK_DEFAULTS`);
     schemes without contexts reject a non-empty one. Stateful schemes (XMSS) persist their
     one-time-key index before returning. Bad input (wrong size, over-long context, exhausted
@@ -112,7 +113,9 @@ def jamliquor_keygen(scheme: str, seed: bytes) -> tuple[bytes, bytes] | None:
     Deterministic: the same seed gives the same pair; an empty seed asks for a fresh random one.
     Seed sizes are the scheme's own: 32 bytes for ``ed25519`` and ``bandersnatch`` (the
     kernel's), ξ (32 bytes) for ML-DSA (FIPS 204 Algorithm 6), SK_SEED ‖ SK_PRF ‖ PUB_SEED
-    (3n bytes) for XMSS. ``secret`` is what ``sign`` takes; a wrong seed size raises
+    (3n bytes) for XMSS. ML-DSA also takes an expanded secret key (FIPS 204 skEncode) in place of
+    ξ, to import it: the pair is then (its public key, the key itself). ``secret`` is what
+    ``sign`` takes; a wrong seed size or an inconsistent expanded key raises
     :class:`jamliquor.crypto.schemes.SchemeInputError`.
     """
 
@@ -121,13 +124,16 @@ def jamliquor_keygen(scheme: str, seed: bytes) -> tuple[bytes, bytes] | None:
 def jamliquor_kem_keygen(scheme: str, seed: bytes) -> tuple[bytes, bytes] | None:
     """Derive the key pair ``(public, secret)`` of key-encapsulation ``scheme`` from ``seed``
     (empty: a fresh random pair); ``None`` if not offered. ML-KEM: seed = d ‖ z, 64 bytes
-    (FIPS 203 Algorithm 16); X-Wing: 32 bytes."""
+    (FIPS 203 Algorithm 16), or an expanded decapsulation key dk to import (the pair is then
+    (its ek, dk); one failing the FIPS 203 §7.3 check raises
+    :class:`jamliquor.crypto.schemes.SchemeInputError`); X-Wing: 32 bytes."""
 
 
 @hookspec(firstresult=True)
 def jamliquor_kem_encapsulate(scheme: str, public: bytes) -> tuple[bytes, bytes] | None:
     """Encapsulate a fresh shared secret to ``public``: ``(ciphertext, shared_secret)``;
-    ``None`` if not offered. A malformed public key raises
+    ``None`` if not offered. The randomness is always the implementation's own (a caller-chosen
+    ML-KEM m is Encaps_internal, for testing only: FIPS 203 §3.3). A malformed public key raises
     :class:`jamliquor.crypto.schemes.SchemeInputError` (e.g. FIPS 203 §7.2 input check)."""
 
 
@@ -136,8 +142,9 @@ def jamliquor_kem_decapsulate(scheme: str, secret: bytes, ciphertext: bytes) -> 
     """Recover the shared secret of ``ciphertext`` with ``secret``; ``None`` if not offered.
 
     A well-sized but forged ML-KEM ciphertext yields the implicit-rejection secret (FIPS 203
-    Algorithm 18), so callers authenticate what they derive from it (e.g. with an AEAD). A wrong
-    size raises :class:`jamliquor.crypto.schemes.SchemeInputError`."""
+    Algorithm 18), so callers authenticate what they derive from it (e.g. with an AEAD). ``secret``
+    is what ``kem_keygen`` returns (for ML-KEM d ‖ z or an expanded dk). A wrong size or a dk
+    failing the §7.3 check raises :class:`jamliquor.crypto.schemes.SchemeInputError`."""
 
 
 @hookspec

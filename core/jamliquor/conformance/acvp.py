@@ -1,21 +1,26 @@
 """NIST ACVP ML-DSA (FIPS 204) and ML-KEM (FIPS 203) vectors, checked through the scheme hooks.
 
-What the hooks can express, and so what runs (everything else is reported as skipped, why):
+What the hooks can express, and so what runs (everything else is reported as skipped, why).
+Secrets are FIPS seeds or expanded keys (the ML-DSA sk, the ML-KEM dk), which `keygen` /
+`kem_keygen` import (see :mod:`jamliquor.hookspecs`):
 
-* ML-DSA keyGen: `keygen(ξ)` gives pk (compared). The expected sk is the expanded encoding,
-  which the plugin never produces: its secrets are the seed ξ.
+* ML-DSA keyGen: `keygen(ξ)` gives pk (compared), and importing the expected sk gives pk too.
+  The hooks never output an expanded sk (a seed stays the secret), so its bytes are not compared.
 * ML-DSA sigVer, every interface: pure through `verify` with the context; the internal
   interface, external µ and HashML-DSA through the `-mu` schemes, with µ computed here
   (Algorithm 7 line 6: µ = H(H(pk, 64) ‖ M′, 64); Algorithm 4 for HashML-DSA's M′).
-* ML-DSA sigGen: each expected signature must verify under pk = keygen(ξ) (the seed-format
-  tests). Reproducing it byte for byte needs deterministic or given-rnd signing, which `sign`
-  does not offer (it is hedged); expanded-sk tests give no ξ and no pk, and pk cannot be derived
-  from an expanded key through the hooks.
-* ML-KEM keyGen: `kem_keygen(d ‖ z)` gives ek (compared; dk is the expanded form, as above).
-  Decapsulation with a seed-format key (tr1): `kem_decapsulate` must give k, also for modified
-  ciphertexts (implicit rejection). encapsulationKeyCheck: `kem_encapsulate(ek)` must refuse
-  exactly the invalid keys. Encapsulation with a given m (`kem_encapsulate` draws its own
-  randomness), and everything taking an expanded dk, cannot be expressed.
+* ML-DSA sigGen, seed or expanded keys: pk = keygen(ξ or sk); the expected signature must
+  verify. Deterministic groups: the `-det` schemes (rnd = 0^32) must reproduce it byte for byte.
+  Hedged groups: the test's rnd cannot be given (Sign_internal with a caller's rnd is for
+  testing only, FIPS 204 §6, and no hook offers it), so a fresh hedged signature by the same
+  key over the same input must verify instead.
+* ML-KEM keyGen: `kem_keygen(d ‖ z)` gives ek (compared), and importing the expected dk gives ek.
+  Decapsulation, seed or expanded dk: `kem_decapsulate` must give k, also for modified
+  ciphertexts (implicit rejection). encapsulationKeyCheck / decapsulationKeyCheck: the hooks
+  must refuse exactly the invalid ek (`kem_encapsulate`, §7.2) / dk (`kem_keygen`, §7.3).
+  Encapsulation: the given m cannot be used (Encaps_internal is for testing only, FIPS 203 §3.3
+  and §6; `kem_encapsulate` draws its own), so the expected c must decapsulate to k under the
+  test's dk, and a fresh encapsulation to its ek must decapsulate to the same secret.
 """
 
 from __future__ import annotations
@@ -54,18 +59,23 @@ def _hex(test: dict, key: str) -> bytes:
     return bytes.fromhex(test.get(key, ""))
 
 
+def _pure(group: dict) -> bool:
+    """The external interface without pre-hash: ML-DSA.Sign/Verify on M with a context."""
+    return group.get("signatureInterface") != "internal" and group.get("preHash") != "preHash"
+
+
 def mu(public: bytes, group: dict, test: dict) -> bytes | None:
     """µ of FIPS 204 Algorithm 7/8 line 6 for any ACVP interface; None for the pure interface."""
+    if _pure(group):
+        return None
     if group.get("signatureInterface") == "internal":
         if group.get("externalMu"):
             return _hex(test, "mu")
         m_prime = _hex(test, "message")
-    elif group.get("preHash") == "preHash":
+    else:  # HashML-DSA
         oid_tail, ph = _HASH_OID[test["hashAlg"]]
         ctx = _hex(test, "context")
         m_prime = bytes([1, len(ctx)]) + ctx + bytes.fromhex("06096086480165030402") + bytes([oid_tail]) + ph(_hex(test, "message"))
-    else:
-        return None
     tr = hashlib.shake_256(public).digest(64)
     return hashlib.shake_256(tr + m_prime).digest(64)
 
@@ -92,8 +102,7 @@ def _offered(host: PluginHost, group: dict, skips: Skips, label: str) -> str | N
     ps = group["parameterSet"].lower()
     kem = ps.startswith("ml-kem")
     offered = host.kem_schemes() if kem else host.signature_schemes()
-    needs_mu = group.get("signatureInterface") == "internal" or group.get("preHash") == "preHash"
-    needed = [ps, ps + "-mu"] if needs_mu else [ps]
+    needed = [ps] if kem or _pure(group) else [ps, ps + "-mu"]
     if not all(n in offered for n in needed):
         skips[(f"{label} {group['parameterSet']}", f"{' and '.join(needed)} not offered by the loaded plugins", True)] += len(group["tests"])
         return None
@@ -105,11 +114,15 @@ def mldsa_keygen(host: PluginHost, path: Path, skips: Skips) -> Iterator[CaseRes
         ps = _offered(host, group, skips, "ML-DSA keyGen")
         if ps is None:
             continue
-        skips[("ML-DSA keyGen expanded sk", "secrets are the FIPS 204 seed ξ; the expanded sk encoding is never produced (pk is compared)", False)] += len(group["tests"])
+        skips[("ML-DSA keyGen sk bytes", "the hooks never output an expanded sk (secrets stay ξ); "
+               "the expected sk is imported instead and must give the expected pk", False)] += len(group["tests"])
         for test in group["tests"]:
             def check(test=test) -> str | None:
                 public, _ = schemes.keygen(ps, _hex(test, "seed"), host=host)
-                return None if public == _hex(test, "pk") else "pk differs"
+                if public != _hex(test, "pk"):
+                    return "pk differs"
+                imported, secret = schemes.keygen(ps, _hex(test, "sk"), host=host)
+                return None if (imported, secret) == (public, _hex(test, "sk")) else "the imported sk gives another pk"
             yield guarded(f"ML-DSA keyGen {group['parameterSet']} tcId {test['tcId']}", check)
 
 
@@ -125,29 +138,46 @@ def mldsa_sigver(host: PluginHost, path: Path, skips: Skips) -> Iterator[CaseRes
             yield guarded(f"ML-DSA sigVer {group['parameterSet']} {_interface(group)} tcId {test['tcId']}", check)
 
 
+def _sign(host: PluginHost, scheme: str, secret: bytes, public: bytes, group: dict, test: dict) -> bytes:
+    m = mu(public, group, test)
+    if m is None:
+        return schemes.sign(scheme, secret, _hex(test, "message"), _hex(test, "context"), host=host)
+    return schemes.sign(scheme + "-mu", secret, m, host=host)
+
+
 def mldsa_siggen(host: PluginHost, prompt: Path, expected: Path, skips: Skips) -> Iterator[CaseResult]:
     results = {(g["tgId"], t["tcId"]): t for g in _load(expected)["testGroups"] for t in g["tests"]}
     revision = _load(prompt).get("revision", "")
+    offered = set(host.signature_schemes())
     for group in _load(prompt)["testGroups"]:
         label = f"ML-DSA sigGen {revision} ({_interface(group)})"
         ps = _offered(host, group, skips, label)
         if ps is None:
             continue
-        kind = "deterministic" if group.get("deterministic") else "hedged"
-        if group.get("keyFormat", "expanded") != "seed":
-            skips[(f"ML-DSA sigGen {revision} with expanded keys",
-                   "the tests give only the expanded sk (no ξ, no pk); pk cannot be derived from an "
-                   "expanded key through the hooks, so the expected signatures cannot be verified", True)] += len(group["tests"])
-            continue
-        skips[(f"ML-DSA sigGen {revision} exact signatures",
-               "the sign hook is hedged with its own randomness: deterministic and given-rnd signing "
-               "(FIPS 204 Algorithm 7) cannot be asked for, so expected signatures are verified instead", False)] += len(group["tests"])
+        deterministic = bool(group.get("deterministic"))
+        keys = group.get("keyFormat", "expanded")
+        det = ps + "-det"
+        exact = deterministic and (det if _pure(group) else det + "-mu") in offered
+        if deterministic and not exact:
+            skips[(f"ML-DSA sigGen {revision} deterministic signatures", f"{det} not offered by the loaded plugins: "
+                   "the expected signatures are verified and a hedged one checked instead", False)] += len(group["tests"])
+        elif not deterministic:
+            skips[(f"ML-DSA sigGen {revision} hedged signatures with the given rnd",
+                   "signing with a caller's rnd is Sign_internal, for testing only (FIPS 204 §6), and no hook offers it: "
+                   "the expected signatures are verified and a fresh hedged one by the same key is checked instead", False)] += len(group["tests"])
         for test in group["tests"]:
-            def check(test=test, group=group) -> str | None:
-                public, _ = schemes.keygen(ps, _hex(test, "seed"), host=host)
+            def check(test=test, group=group, keys=keys, exact=exact) -> str | None:
+                public, secret = schemes.keygen(ps, _hex(test, "seed" if keys == "seed" else "sk"), host=host)
                 signature = bytes.fromhex(results[(group["tgId"], test["tcId"])]["signature"])
-                return None if _verify(host, ps, public, group, test, signature) else "expected signature does not verify"
-            yield guarded(f"ML-DSA sigGen {revision} {group['parameterSet']} {kind} {_interface(group)} tcId {test['tcId']}", check)
+                if not _verify(host, ps, public, group, test, signature):
+                    return "expected signature does not verify"
+                if exact:
+                    ours = _sign(host, det, secret, public, group, test)
+                    return None if ours == signature else "deterministic signature differs"
+                ours = _sign(host, ps, secret, public, group, test)
+                return None if _verify(host, ps, public, group, test, ours) else "our hedged signature does not verify"
+            yield guarded(f"ML-DSA sigGen {revision} {group['parameterSet']} {keys} key "
+                          f"{'deterministic' if deterministic else 'hedged'} {_interface(group)} tcId {test['tcId']}", check)
 
 
 def mlkem_keygen(host: PluginHost, path: Path, skips: Skips) -> Iterator[CaseResult]:
@@ -155,21 +185,34 @@ def mlkem_keygen(host: PluginHost, path: Path, skips: Skips) -> Iterator[CaseRes
         ps = _offered(host, group, skips, "ML-KEM keyGen")
         if ps is None:
             continue
-        skips[("ML-KEM keyGen expanded dk", "secrets are the FIPS 203 seed d ‖ z; the expanded dk is never produced (ek is compared)", False)] += len(group["tests"])
+        skips[("ML-KEM keyGen dk bytes", "the hooks never output an expanded dk (secrets stay d ‖ z); "
+               "the expected dk is imported instead and must give the expected ek", False)] += len(group["tests"])
         for test in group["tests"]:
             def check(test=test) -> str | None:
                 public, _ = schemes.kem_keygen(ps, _hex(test, "d") + _hex(test, "z"), host=host)
-                return None if public == _hex(test, "ek") else "ek differs"
+                if public != _hex(test, "ek"):
+                    return "ek differs"
+                imported, secret = schemes.kem_keygen(ps, _hex(test, "dk"), host=host)
+                return None if (imported, secret) == (public, _hex(test, "dk")) else "the imported dk gives another ek"
             yield guarded(f"ML-KEM keyGen {group['parameterSet']} tcId {test['tcId']}", check)
 
 
-def _ek_check(host: PluginHost, ps: str, test: dict) -> str | None:
+def _accepted(call: Callable[[], object]) -> bool:
     try:
-        schemes.kem_encapsulate(ps, _hex(test, "ek"), host=host)
-        accepted = True
+        call()
     except SchemeInputError:
-        accepted = False
-    return None if accepted == test["testPassed"] else f"key {'accepted' if accepted else 'refused'}, expected testPassed={test['testPassed']}"
+        return False
+    return True
+
+
+def _ek_check(host: PluginHost, ps: str, test: dict) -> str | None:
+    accepted = _accepted(lambda: schemes.kem_encapsulate(ps, _hex(test, "ek"), host=host))
+    return None if accepted == test["testPassed"] else f"ek {'accepted' if accepted else 'refused'}, expected testPassed={test['testPassed']}"
+
+
+def _dk_check(host: PluginHost, ps: str, test: dict) -> str | None:
+    accepted = _accepted(lambda: schemes.kem_keygen(ps, _hex(test, "dk"), host=host))
+    return None if accepted == test["testPassed"] else f"dk {'accepted' if accepted else 'refused'}, expected testPassed={test['testPassed']}"
 
 
 def _decaps_seed(host: PluginHost, ps: str, test: dict) -> str | None:
@@ -178,11 +221,29 @@ def _decaps_seed(host: PluginHost, ps: str, test: dict) -> str | None:
     return None if k == _hex(test, "k") else f"k differs ({test.get('reason', '')})"
 
 
-_NOT_EXPRESSIBLE = {
-    "encapsulation": "kem_encapsulate draws its own randomness: encapsulation with the given m (Encaps_internal) cannot be asked for",
-    "decapsulationKeyCheck": "takes an expanded dk, which the KEM hooks never accept (secrets are d ‖ z)",
-    "decapsulation/expanded": "takes an expanded dk, which the KEM hooks never accept (secrets are d ‖ z)",
+def _decaps_expanded(host: PluginHost, ps: str, test: dict) -> str | None:
+    k = schemes.kem_decapsulate(ps, _hex(test, "dk"), _hex(test, "c"), host=host)
+    return None if k == _hex(test, "k") else f"k differs ({test.get('reason', '')})"
+
+
+def _encaps(host: PluginHost, ps: str, test: dict) -> str | None:
+    dk, ek = _hex(test, "dk"), _hex(test, "ek")
+    if schemes.kem_decapsulate(ps, dk, _hex(test, "c"), host=host) != _hex(test, "k"):
+        return "the expected c does not decapsulate to k under dk"
+    ciphertext, shared = schemes.kem_encapsulate(ps, ek, host=host)
+    return None if schemes.kem_decapsulate(ps, dk, ciphertext, host=host) == shared else "a fresh encapsulation to ek does not decapsulate under dk"
+
+
+_CHECKS: dict[str, Callable[[PluginHost, str, dict], str | None]] = {
+    "encapsulation": _encaps,
+    "decapsulation/seed": _decaps_seed,
+    "decapsulation/expanded": _decaps_expanded,
+    "encapsulationKeyCheck": _ek_check,
+    "decapsulationKeyCheck": _dk_check,
 }
+
+_ENCAPS_M = ("encapsulation with the given m is Encaps_internal, for testing only (FIPS 203 §3.3, §6), and kem_encapsulate "
+             "draws its own randomness: the expected c is decapsulated and a fresh encapsulation checked instead")
 
 
 def mlkem_encapdecap(host: PluginHost, path: Path, skips: Skips) -> Iterator[CaseResult]:
@@ -196,9 +257,11 @@ def mlkem_encapdecap(host: PluginHost, path: Path, skips: Skips) -> Iterator[Cas
         ps = _offered(host, group, skips, label)
         if ps is None:
             continue
-        if function in _NOT_EXPRESSIBLE:
-            skips[(label, _NOT_EXPRESSIBLE[function], True)] += len(group["tests"])
+        check_one = _CHECKS.get(function)
+        if check_one is None:
+            skips[(label, f"unknown encapDecap function {function!r}", True)] += len(group["tests"])
             continue
-        check_one: Callable[[PluginHost, str, dict], str | None] = _ek_check if function == "encapsulationKeyCheck" else _decaps_seed
+        if function == "encapsulation":
+            skips[(f"{label} c and k from the given m", _ENCAPS_M, False)] += len(group["tests"])
         for test in group["tests"]:
             yield guarded(f"{label} {group['parameterSet']} tcId {test['tcId']}", lambda test=test: check_one(host, ps, test))

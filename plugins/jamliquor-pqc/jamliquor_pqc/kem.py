@@ -1,8 +1,13 @@
 """Key encapsulation: ML-KEM (FIPS 203) over the active backend, and the hybrid
 `x25519+ml-kem-768`, built here as X-Wing (draft-connolly-cfrg-xwing-kem).
 
-ML-KEM secrets are the 64-byte seed d ‖ z (FIPS 203 allows keeping the seed in place of dk), public keys
-the encapsulation key ek, ciphertexts c, shared secrets K (32 bytes).
+ML-KEM secrets are the 64-byte seed d ‖ z (FIPS 203 allows keeping the seed in place of dk) or,
+where the backend takes it, the expanded decapsulation key dk (1632/2400/3168 bytes), which is
+checked when used (FIPS 203 §7.3 hash check, and the backend's pairwise check) — ``kem_keygen``
+given one imports it (ek read from it, dk returned as the secret); public keys the
+encapsulation key ek, ciphertexts c, shared secrets K (32 bytes). Encapsulation always draws
+fresh randomness: Encaps_internal with a caller's m should not be made available to
+applications other than for testing (FIPS 203 §3.3, §6).
 
 X-Wing, and why it: an attacker must break *both* X25519 and ML-KEM-768 to learn the shared
 secret, and the combiner is a single SHA3-256 call with no HKDF:
@@ -27,9 +32,10 @@ import os
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from jamliquor.crypto.schemes import SchemeInputError
 
-from .backend import Backend
+from .backend import MLKEM_SEED_BYTES, Backend
 
-SEED_BYTES = 64
+SEED_BYTES = MLKEM_SEED_BYTES
+EXPANDED_SECRET_BYTES = {"ml-kem-512": 1632, "ml-kem-768": 2400, "ml-kem-1024": 3168}
 PUBLIC_BYTES = {"ml-kem-512": 800, "ml-kem-768": 1184, "ml-kem-1024": 1568}
 CIPHERTEXT_BYTES = {"ml-kem-512": 768, "ml-kem-768": 1088, "ml-kem-1024": 1568}
 XWING = "x25519+ml-kem-768"
@@ -68,6 +74,22 @@ def _xwing_combine(ss_m: bytes, ss_x: bytes, ct_x: bytes, pk_x: bytes) -> bytes:
     return hashlib.sha3_256(ss_m + ss_x + ct_x + pk_x + XWING_LABEL).digest()
 
 
+def _need_secret(backend: Backend, scheme: str, secret: bytes, what: str) -> None:
+    """d ‖ z, or the expanded dk where the backend takes one."""
+    if len(secret) == SEED_BYTES or (backend.expanded_keys and len(secret) == EXPANDED_SECRET_BYTES[scheme]):
+        return
+    forms = f"{SEED_BYTES} bytes (d ‖ z)" + (f" or {EXPANDED_SECRET_BYTES[scheme]} bytes (expanded dk)" if backend.expanded_keys else "")
+    raise SchemeInputError(f"{scheme} {what} must be {forms}, got {len(secret)}")
+
+
+def _with_secret(scheme: str, call, *args):
+    """`call(*args)`, with a decapsulation key the library refuses (§7.3) reported as bad input."""
+    try:
+        return call(*args)
+    except ValueError as exc:
+        raise SchemeInputError(f"{scheme}: invalid decapsulation key ({exc})") from None
+
+
 def _ours(backend: Backend, scheme: str) -> bool:
     return scheme in backend.mlkem_sets or (scheme == XWING and "ml-kem-768" in backend.mlkem_sets)
 
@@ -81,8 +103,8 @@ def keygen(backend: Backend, scheme: str, seed: bytes) -> tuple[bytes, bytes] | 
         seed_m, sk_x = _xwing_expand(seed)
         return backend.mlkem_public("ml-kem-768", seed_m) + _x25519_public(sk_x), seed
     seed = seed or os.urandom(SEED_BYTES)
-    _need(scheme, "seed (d ‖ z)", seed, SEED_BYTES)
-    return backend.mlkem_public(scheme, seed), seed
+    _need_secret(backend, scheme, seed, "seed")  # an expanded dk is imported as it is
+    return _with_secret(scheme, backend.mlkem_public, scheme, seed), seed
 
 
 def _encapsulate(backend: Backend, ps: str, public: bytes) -> tuple[bytes, bytes]:
@@ -117,6 +139,6 @@ def decapsulate(backend: Backend, scheme: str, secret: bytes, ciphertext: bytes)
         ct_m, ct_x = ciphertext[:-_X], ciphertext[-_X:]
         ss_m = backend.mlkem_decapsulate("ml-kem-768", seed_m, ct_m)
         return _xwing_combine(ss_m, _x25519(sk_x, ct_x), ct_x, _x25519_public(sk_x))
-    _need(scheme, "secret (d ‖ z)", secret, SEED_BYTES)
+    _need_secret(backend, scheme, secret, "secret")
     _need(scheme, "ciphertext", ciphertext, CIPHERTEXT_BYTES[scheme])
-    return backend.mlkem_decapsulate(scheme, secret, ciphertext)
+    return _with_secret(scheme, backend.mlkem_decapsulate, scheme, secret, ciphertext)

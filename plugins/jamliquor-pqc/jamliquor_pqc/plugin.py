@@ -1,7 +1,7 @@
 """`jamliquor-pqc`'s hook implementations (entry point `pqc` in group `jamliquor`).
 
-Signature schemes: ML-DSA-44/65/87 (+ their external-µ forms), `ed25519+ml-dsa-65`, and every
-XMSS set; KEMs: ML-KEM-768/1024 (512 where the backend offers it) and `x25519+ml-kem-768`
+Signature schemes: ML-DSA-44/65/87 (+ their deterministic `-det` and external-µ `-mu` forms),
+`ed25519+ml-dsa-65`, and every XMSS set; KEMs: ML-KEM-512/768/1024 and `x25519+ml-kem-768`
 (X-Wing). Each hook answers `None` for a scheme it does not offer, so other plugins are asked.
 """
 
@@ -13,7 +13,7 @@ from . import backend as backends
 from . import kem, mldsa
 from .xmss import schemes as xmss
 
-BACKEND = backends.select()  # once, at load: JAMLIQUOR_PQC_BACKEND or cryptography
+BACKEND = backends.select()  # once, at load: JAMLIQUOR_PQC_BACKEND or cryptography, completed by pycryptodome
 
 
 @hookimpl
@@ -65,4 +65,4 @@ def jamliquor_kem_decapsulate(scheme: str, secret: bytes, ciphertext: bytes) -> 
 @hookimpl
 def jamliquor_status() -> str:
     liboqs = "present" if backends.liboqs_present() else "not found"
-    return f"backend {BACKEND.name}: {BACKEND.describe()}; liboqs: {liboqs}"
+    return f"backends: {BACKEND.describe()}; liboqs: {liboqs}"

@@ -1,19 +1,20 @@
-"""KEMs through the hooks: ML-KEM-768/1024 and X-Wing round trips, X-Wing against pycryptodome's
-independent implementation, implicit rejection, and bad input."""
+"""KEMs through the hooks: ML-KEM-512/768/1024 and X-Wing round trips, expanded decapsulation
+keys, X-Wing against pycryptodome's independent implementation, implicit rejection, and bad
+input."""
 
 from __future__ import annotations
 
 import pytest
-from Crypto.PublicKey import Hybrid
+from Crypto.PublicKey import Hybrid, MLKEM
 
 from jamliquor.crypto import schemes
 from jamliquor.crypto.schemes import SchemeInputError, UnknownSchemeError
 
-SIZES = {"ml-kem-768": (1184, 1088), "ml-kem-1024": (1568, 1568), "x25519+ml-kem-768": (1216, 1120)}
+SIZES = {"ml-kem-512": (800, 768), "ml-kem-768": (1184, 1088), "ml-kem-1024": (1568, 1568), "x25519+ml-kem-768": (1216, 1120)}
 
 
 def test_offered(host) -> None:
-    assert host.kem_schemes() == ["ml-kem-1024", "ml-kem-768", "x25519+ml-kem-768"]
+    assert host.kem_schemes() == ["ml-kem-1024", "ml-kem-512", "ml-kem-768", "x25519+ml-kem-768"]
 
 
 @pytest.mark.parametrize("scheme", sorted(SIZES))
@@ -28,6 +29,23 @@ def test_round_trip_and_implicit_rejection(host, scheme) -> None:
     forged = bytearray(ciphertext)
     forged[5] ^= 1  # in the ML-KEM part: implicit rejection gives another secret, no error
     assert schemes.kem_decapsulate(scheme, secret, bytes(forged), host=host) != shared
+
+
+@pytest.mark.parametrize("scheme", ["ml-kem-512", "ml-kem-768", "ml-kem-1024"])
+def test_expanded_dk_is_imported_and_decapsulates_like_its_seed(host, scheme) -> None:
+    seed = bytes(range(64, 128))
+    public, _ = schemes.kem_keygen(scheme, seed, host=host)
+    dk = MLKEM.construct(param_set=MLKEM.ParamSet(scheme.upper()), seed=seed).expanded_dk
+    assert schemes.kem_keygen(scheme, dk, host=host) == (public, dk)  # ek read from dk, dk kept as the secret
+    ciphertext, shared = schemes.kem_encapsulate(scheme, public, host=host)
+    assert schemes.kem_decapsulate(scheme, dk, ciphertext, host=host) == shared
+    assert schemes.kem_decapsulate(scheme, seed, ciphertext, host=host) == shared
+    forged = bytearray(dk)
+    forged[-40] ^= 1  # inside H(ek): the FIPS 203 §7.3 hash check fails
+    with pytest.raises(SchemeInputError, match=f"{scheme}: invalid decapsulation key"):
+        schemes.kem_keygen(scheme, bytes(forged), host=host)
+    with pytest.raises(SchemeInputError, match=f"{scheme}: invalid decapsulation key"):
+        schemes.kem_decapsulate(scheme, bytes(forged), ciphertext, host=host)
 
 
 def test_xwing_matches_pycryptodome(host) -> None:
@@ -45,8 +63,8 @@ def test_xwing_matches_pycryptodome(host) -> None:
 
 
 def test_bad_input(host) -> None:
-    with pytest.raises(UnknownSchemeError, match="offered: ml-kem-1024, ml-kem-768, x25519\\+ml-kem-768"):
-        schemes.kem_encapsulate("ml-kem-512", bytes(800), host=host)
+    with pytest.raises(UnknownSchemeError, match="offered: ml-kem-1024, ml-kem-512, ml-kem-768, x25519\\+ml-kem-768"):
+        schemes.kem_encapsulate("ml-kem-256", bytes(800), host=host)
     with pytest.raises(SchemeInputError, match="1184 bytes"):
         schemes.kem_encapsulate("ml-kem-768", bytes(10), host=host)
     with pytest.raises(SchemeInputError, match="invalid encapsulation key"):
@@ -55,5 +73,5 @@ def test_bad_input(host) -> None:
         schemes.kem_decapsulate("x25519+ml-kem-768", bytes(32), bytes(3), host=host)
     with pytest.raises(SchemeInputError, match="invalid X25519 share"):
         schemes.kem_decapsulate("x25519+ml-kem-768", bytes(32), bytes(1120), host=host)  # low-order point
-    with pytest.raises(SchemeInputError, match="seed"):
+    with pytest.raises(SchemeInputError, match="seed must be 64 bytes .d ‖ z. or 3168 bytes .expanded dk., got 32"):
         schemes.kem_keygen("ml-kem-1024", bytes(32), host=host)
