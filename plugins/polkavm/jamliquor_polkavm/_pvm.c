@@ -860,14 +860,15 @@ static PyObject *FaultError;
 static PyObject *Machine_read(MachineObject *m, PyObject *args) {
     unsigned long long address, length;
     if (!PyArg_ParseTuple(args, "KK", &address, &length)) return NULL;
-    if (length > (1ull << 32)) { /* longer than the address space */
-        int64_t f = first_fault(m, address, length, 0);
-        if (f < 0) return PyErr_NoMemory();
-        PyObject *v = PyLong_FromLongLong(f);
+    /* the access check comes before the buffer: an inaccessible range faults without allocating it */
+    int64_t f0 = first_fault(m, address, length, 0);
+    if (f0 >= 0) {
+        PyObject *v = PyLong_FromLongLong(f0);
         PyErr_SetObject(FaultError, v);
         Py_XDECREF(v);
         return NULL;
     }
+    if (length > (1ull << 32)) return PyErr_NoMemory(); /* longer than the address space, all readable */
     PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)length);
     if (!out) return NULL;
     int64_t f = mem_read(m, address, (uint8_t *)PyBytes_AS_STRING(out), length);

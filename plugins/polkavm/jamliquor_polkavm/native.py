@@ -55,20 +55,23 @@ def execute(pvm, program, request: ExecuteRequest, registers: list[int], layout:
     machine.heap = layout.heap
     start_gas = gas = request.gas
     pc = request.pc
+    host = request.host
+    guest = NativeGuest(machine, gas, pvm.Fault)  # one view for every host call of this run
+    run, next_pc, CONTINUE = machine.run, program.next_pc, HostOutcome.CONTINUE
     while True:
-        kind, pc, gas, value = machine.run(pc, gas)
-        if kind != HOST or request.host is None:
+        kind, pc, gas, value = run(pc, gas)
+        if kind != HOST or host is None:
             result = _result(machine, EXITS[kind], pc, gas, start_gas, request.standard)
             if kind == 3:
                 result.fault_address = value
             elif kind == HOST:
                 result.host_call = value
             break
-        guest = NativeGuest(machine, gas, pvm.Fault)
-        outcome = request.host(value, guest)
+        guest.gas = gas
+        outcome = host(value, guest)
         gas = guest.gas
-        if outcome is HostOutcome.CONTINUE and gas >= 0 and gas <= GAS_LIMIT:
-            pc = program.next_pc(pc)
+        if outcome is CONTINUE and 0 <= gas <= GAS_LIMIT:
+            pc = next_pc(pc)
             continue
         if outcome is HostOutcome.CONTINUE and gas > GAS_LIMIT:
             raise OverflowError("a host call raised the gas counter beyond 2^63 - 1")
