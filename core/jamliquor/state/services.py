@@ -22,20 +22,32 @@ _TIMESLOTS = Seq(U32)
 
 
 class KvMap:
-    """A mapping over state key/values: lookups go to the overlay, then the state."""
+    """A mapping over state key/values: lookups go to the overlay, then the state.
 
-    __slots__ = ("base", "key_of", "decode_value", "overlay")
+    The state key of each key looked up is remembered (`state_key`): computing it hashes the key
+    (GP D.2), and an accumulation that reads or writes an item needs it again when its changes
+    are written back. Copies share the memo (a key's state key never changes); it lives as long
+    as the map (one block) and holds one entry per key the block's host calls named."""
+
+    __slots__ = ("base", "key_of", "decode_value", "overlay", "state_keys")
 
     def __init__(self, base: dict[bytes, bytes], key_of: Callable[[Any], bytes], decode_value: Callable[[bytes], Any] = bytes) -> None:
         self.base = base
         self.key_of = key_of
         self.decode_value = decode_value
         self.overlay: dict[Any, Any] = {}  # key → value, or None for deleted
+        self.state_keys: dict[Any, bytes] = {}  # key → its state key (GP D.2)
+
+    def state_key(self, key: Any) -> bytes:
+        state_key = self.state_keys.get(key)
+        if state_key is None:
+            state_key = self.state_keys[key] = self.key_of(key)
+        return state_key
 
     def get(self, key: Any, default: Any = None) -> Any:
         value = self.overlay.get(key, _MISSING)
         if value is _MISSING:
-            raw = self.base.get(self.key_of(key))
+            raw = self.base.get(self.state_key(key))
             return default if raw is None else self.decode_value(raw)
         return default if value is None else value
 
@@ -65,6 +77,7 @@ class KvMap:
     def copy(self) -> "KvMap":
         clone = KvMap(self.base, self.key_of, self.decode_value)
         clone.overlay = dict(self.overlay)
+        clone.state_keys = self.state_keys
         return clone
 
     def items(self) -> Iterator:  # only the overlay can be enumerated
@@ -103,7 +116,10 @@ def account_changes(service: int, account: Account, spec: ChainSpec) -> dict[byt
         (account.requests, lambda hl: request_key(service, hl[0], hl[1]), lambda v: encode(tuple(v), spec, _TIMESLOTS)),
     )
     for mapping, key_of, encode_value in maps:
-        entries = mapping.overlay.items() if isinstance(mapping, KvMap) else mapping.items()
+        if isinstance(mapping, KvMap):
+            entries, key_of = mapping.overlay.items(), mapping.state_key
+        else:
+            entries = mapping.items()
         for key, value in entries:
             changes[key_of(key)] = None if value is None else encode_value(value)
     return changes

@@ -91,20 +91,18 @@ class AccumulateHost:
 
     @staticmethod
     def _read(guest: GuestAccess, address: int, length: int) -> bytes:
-        if length and not guest.is_readable(address, length):
-            raise _Panic
+        """μ[a..a+l], or ☇ (`GuestFault`, the access check of `GuestAccess.read`) if not readable."""
         return guest.read(address, length) if length else b""
 
     @staticmethod
     def _out(guest: GuestAccess, r: list[int], value: bytes | None, offset_reg: int, out_address: int) -> None:
-        """The GP's common result pattern: write v[f..f+l] at o and set ω_7 = |v|, or NONE."""
+        """The GP's common result pattern: write v[f..f+l] at o (☇ if not writable: `GuestAccess.write`
+        checks the whole range before writing anything) and set ω_7 = |v|, or NONE."""
         if value is None:
             r[7] = NONE
             return
         f = min(r[offset_reg], len(value))
         l = min(r[offset_reg + 1], len(value) - f)
-        if l and not guest.is_writable(out_address, l):
-            raise _Panic
         if l:
             guest.write(out_address, value[f : f + l])
         r[7] = len(value)

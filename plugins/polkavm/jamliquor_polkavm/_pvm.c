@@ -11,6 +11,7 @@
  *                                       decoded once into an instruction array (deblob: program.py)
  *   Machine(program, registers)         registers (a C array, seen as `regs`), sparse memory
  *     .map(address, length, data, writable), .heap, .run(pc, gas) -> (exit, pc, gas, value),
+ *     .run(pc, gas, host, guest, proceed): host calls made in place, resuming while they proceed,
  *     .read(address, length), .write(address, data), .is_readable/.is_writable, .resident_pages()
  */
 #define PY_SSIZE_T_CLEAN
@@ -24,7 +25,9 @@
 #define NO_TARGET 0xFFFFFFFFu
 #define LEAVES 1024u /* 2^20 pages = 1024 leaves of 1024 pages */
 
-enum { EXIT_HALT = 0, EXIT_PANIC = 1, EXIT_OOG = 2, EXIT_FAULT = 3, EXIT_HOST = 4 };
+/* run()'s exits; EXIT_HOST_ENDED: a host call made in place (run's host argument) ended the run,
+ * its outcome and the gas it left (a Python int, possibly out of range) as the value and gas */
+enum { EXIT_HALT = 0, EXIT_PANIC = 1, EXIT_OOG = 2, EXIT_FAULT = 3, EXIT_HOST = 4, EXIT_HOST_ENDED = 5 };
 
 /* ------------------------------------------------------------------ arithmetic (GP A.2) */
 
@@ -111,6 +114,7 @@ typedef struct {
     uint8_t op, ra, rb, rd;
     uint32_t pc;
     uint32_t target; /* index of a static jump/branch target (a basic-block start) or NO_TARGET */
+    int32_t handler; /* threaded dispatch: the handler's offset from op_0, filled at the first run */
     uint64_t x, y;   /* immediates, sign-extended to 64 bits (addresses masked to 32) */
 } Ins;
 
@@ -123,6 +127,7 @@ typedef struct {
     uint32_t *jumps;   /* jump table entry -> instruction index of a block start, or NO_TARGET */
     uint32_t njumps;
     Py_ssize_t nbytes;
+    int threaded; /* Ins.handler filled */
 } ProgramObject;
 
 static const uint8_t VALID[256] = {
@@ -480,13 +485,28 @@ static int64_t mem_write(MachineObject *m, uint64_t address, const uint8_t *in, 
     return -1;
 }
 
+/* Little-endian loads and stores written out per width: GCC and Clang turn each into one
+ * machine load or store (their byte-combining passes) on little-endian hosts and into the
+ * right byte swaps elsewhere; a loop over the octets is not combined and costs ~4x the run loop. */
 static inline uint64_t get_le(const uint8_t *p, unsigned w) {
-    uint64_t v = 0;
-    for (unsigned i = 0; i < w; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
+    switch (w) {
+    case 1: return p[0];
+    case 2: return (uint64_t)p[0] | (uint64_t)p[1] << 8;
+    case 4: return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+    default:
+        return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+               (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+    }
 }
 static inline void put_le(uint8_t *p, uint64_t v, unsigned w) {
-    for (unsigned i = 0; i < w; i++) { p[i] = (uint8_t)v; v >>= 8; }
+    switch (w) {
+    case 1: p[0] = (uint8_t)v; return;
+    case 2: p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); return;
+    case 4: p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); return;
+    default:
+        p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+        p[4] = (uint8_t)(v >> 32); p[5] = (uint8_t)(v >> 40); p[6] = (uint8_t)(v >> 48); p[7] = (uint8_t)(v >> 56);
+    }
 }
 
 /* ------------------------------------------------------------------ the run loop Ψ (A.1) */
@@ -535,7 +555,7 @@ static PyObject *exit_tuple(int kind, uint64_t pc, int64_t gas, PyObject *value)
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(PVM_PORTABLE_SWITCH)
 #define PVM_THREADED 1
 #define CASE(n) op_##n
-#define NEXT() do { if (--gas < 0) goto out_of_gas; goto *dispatch[c->op]; } while (0)
+#define NEXT() do { if (--gas < 0) goto out_of_gas; goto *(const void *)((const char *)&&op_0 + c->handler); } while (0)
 #define L(n) [n] = &&op_##n
 #define DISPATCH_TABLE                                                                                  \
     static const void *const dispatch[256] = {                                                          \
@@ -556,10 +576,42 @@ static PyObject *exit_tuple(int kind, uint64_t pc, int64_t gas, PyObject *value)
 #define NEXT() continue
 #endif
 
+static PyObject *GAS_NAME; /* "gas": the attribute of a GuestAccess */
+
+/* Ψ_H (A.34) in place: the guest's gas set, host(index, guest) called, its gas read back. A host
+ * call that returns `proceed` with gas left in range resumes the run at the next instruction
+ * (*resume = 1); otherwise the run ends here (EXIT_HOST_ENDED). NULL: the host call raised. */
+static PyObject *host_call(PyObject *host, PyObject *guest, PyObject *proceed, uint64_t index, int64_t *gas, int *resume) {
+    PyObject *value = PyLong_FromLongLong(*gas);
+    if (!value) return NULL;
+    int failed = PyObject_SetAttr(guest, GAS_NAME, value);
+    Py_DECREF(value);
+    if (failed) return NULL;
+    PyObject *argv[2] = {PyLong_FromUnsignedLongLong(index), guest};
+    if (!argv[0]) return NULL;
+    PyObject *outcome = PyObject_Vectorcall(host, argv, 2, NULL);
+    Py_DECREF(argv[0]);
+    if (!outcome) return NULL;
+    PyObject *left = PyObject_GetAttr(guest, GAS_NAME);
+    if (!left) { Py_DECREF(outcome); return NULL; }
+    int overflow = 1;
+    long long g = PyLong_Check(left) ? PyLong_AsLongLongAndOverflow(left, &overflow) : 0;
+    if (outcome == proceed && !overflow && g >= 0) {
+        Py_DECREF(outcome);
+        Py_DECREF(left);
+        *gas = g;
+        *resume = 1;
+        return Py_None; /* borrowed, only a marker */
+    }
+    *resume = 0;
+    return Py_BuildValue("(NN)", left, outcome);
+}
+
 static PyObject *Machine_run(MachineObject *m, PyObject *args) {
     unsigned long long start_pc;
     long long gas_in;
-    if (!PyArg_ParseTuple(args, "KL", &start_pc, &gas_in)) return NULL;
+    PyObject *host = Py_None, *guest = Py_None, *proceed = Py_None;
+    if (!PyArg_ParseTuple(args, "KL|OOO", &start_pc, &gas_in, &host, &guest, &proceed)) return NULL;
     const ProgramObject *p = m->program;
     const Ins *ins = p->ins;
     uint64_t *R = m->regs;
@@ -579,6 +631,10 @@ static PyObject *Machine_run(MachineObject *m, PyObject *args) {
     uint64_t a, b, addr, dst;
 #ifdef PVM_THREADED
     DISPATCH_TABLE;
+    if (!p->threaded) {
+        for (uint32_t k = 0; k < p->count; k++) p->ins[k].handler = (int32_t)((const char *)dispatch[p->ins[k].op] - (const char *)&&op_0);
+        ((ProgramObject *)p)->threaded = 1;
+    }
     NEXT();
 #endif
     for (;;) {
@@ -588,7 +644,17 @@ static PyObject *Machine_run(MachineObject *m, PyObject *args) {
 #endif
         CASE(0): goto panic;
         CASE(1): c++; NEXT();
-        CASE(10): return exit_tuple(EXIT_HOST, c->pc, gas, PyLong_FromUnsignedLongLong(c->x));
+        CASE(10): {
+            if (host == Py_None) return exit_tuple(EXIT_HOST, c->pc, gas, PyLong_FromUnsignedLongLong(c->x));
+            int resume;
+            PyObject *ended = host_call(host, guest, proceed, c->x, &gas, &resume);
+            if (!ended) return NULL;
+            if (resume) { c++; NEXT(); } /* the next entry: the next instruction, or its implicit trap */
+            PyObject *out = Py_BuildValue("(iKOO)", EXIT_HOST_ENDED, (unsigned long long)c->pc,
+                                          PyTuple_GET_ITEM(ended, 0), PyTuple_GET_ITEM(ended, 1));
+            Py_DECREF(ended);
+            return out;
+        }
         CASE(20): CASE(51): R[c->ra] = c->x; c++; NEXT();
         CASE(30): addr = c->x; STORE(1, c->y); c++; NEXT();
         CASE(31): addr = c->x; STORE(2, c->y); c++; NEXT();
@@ -845,14 +911,15 @@ static PyObject *FaultError;
 static PyObject *Machine_read(MachineObject *m, PyObject *args) {
     unsigned long long address, length;
     if (!PyArg_ParseTuple(args, "KK", &address, &length)) return NULL;
-    if (length > (1ull << 32)) { /* longer than the address space */
-        int64_t f = first_fault(m, address, length, 0);
-        if (f < 0) return PyErr_NoMemory();
-        PyObject *v = PyLong_FromLongLong(f);
+    /* the access check comes before the buffer: an inaccessible range faults without allocating it */
+    int64_t f0 = first_fault(m, address, length, 0);
+    if (f0 >= 0) {
+        PyObject *v = PyLong_FromLongLong(f0);
         PyErr_SetObject(FaultError, v);
         Py_XDECREF(v);
         return NULL;
     }
+    if (length > (1ull << 32)) return PyErr_NoMemory(); /* longer than the address space, all readable */
     PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)length);
     if (!out) return NULL;
     int64_t f = mem_read(m, address, (uint8_t *)PyBytes_AS_STRING(out), length);
@@ -931,7 +998,8 @@ static PyGetSetDef Machine_getset[] = {
 };
 
 static PyMethodDef Machine_methods[] = {
-    {"run", (PyCFunction)Machine_run, METH_VARARGS, "run(pc, gas) -> (exit, pc, gas, fault page or host index)"},
+    {"run", (PyCFunction)Machine_run, METH_VARARGS,
+     "run(pc, gas[, host, guest, proceed]) -> (exit, pc, gas, fault page, host index or host outcome)"},
     {"map", (PyCFunction)Machine_map, METH_VARARGS, "map(address, length, data, writable)"},
     {"read", (PyCFunction)Machine_read, METH_VARARGS, "read(address, length) -> bytes; Fault(address)"},
     {"write", (PyCFunction)Machine_write, METH_VARARGS, "write(address, data); Fault(address)"},
@@ -1062,7 +1130,8 @@ PyMODINIT_FUNC PyInit__pvm(void) {
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     FaultError = PyErr_NewException("jamliquor_polkavm._pvm.Fault", NULL, NULL);
-    if (!FaultError || PyModule_AddObjectRef(m, "Fault", FaultError) < 0 ||
+    GAS_NAME = PyUnicode_InternFromString("gas");
+    if (!FaultError || !GAS_NAME || PyModule_AddObjectRef(m, "Fault", FaultError) < 0 ||
         PyModule_AddObjectRef(m, "Program", (PyObject *)&ProgramType) < 0 ||
         PyModule_AddObjectRef(m, "Machine", (PyObject *)&MachineType) < 0) {
         Py_DECREF(m);

@@ -1,6 +1,9 @@
-"""Decoded programs, kept per code blob and bounded by an estimate of the memory they hold.
+"""Decoded programs, kept per program blob and bounded by an estimate of the memory they hold.
 
-A service's code is deblobbed and decoded once, not at every invocation. Each entry holds what
+A service's code is parsed (standard programs: Y's sections), deblobbed and decoded once, not at
+every invocation. Entries are keyed by the program blob the request carries, so a caller that
+hands over the same blob object again (the kernel keeps a service's code slice) is found
+without rehashing it. Each entry holds what
 a backend built from it (the Python backend's `Program` with its decoded closures and compiled
 superblocks; the compiled backend's `_pvm.Program`, which reports its own size); the cache evicts least recently used entries while the estimated total exceeds
 `BUDGET_OCTETS`, and each Python `Program` caps its own closures and superblocks
@@ -14,7 +17,7 @@ from collections import OrderedDict
 from typing import Any
 
 from .interpreter import MAX_DECODED, Program
-from .program import Code, deblob
+from .program import Code, Standard, deblob, standard_parts
 from .runloop import MAX_SEGMENTS
 
 # Measured with tracemalloc on the recorded fuzz sessions' services (CPython 3.11).
@@ -34,22 +37,31 @@ assert MAX_DECODED * CLOSURE_COST + MAX_SEGMENTS * SEGMENT_COST < BUDGET_OCTETS 
 
 
 class Entry:
-    __slots__ = ("blob", "_code", "python", "native")
+    __slots__ = ("program", "is_standard", "_standard", "_code", "python", "native")
 
-    def __init__(self, blob: bytes) -> None:
-        self.blob = blob
+    def __init__(self, program: bytes, is_standard: bool) -> None:
+        self.program = program  # a standard program blob (Ψ_M) or a code blob in deblob format (Ψ)
+        self.is_standard = is_standard
+        self._standard: Standard | None = None
         self._code: Code | None = None
         self.python: Program | None = None
         self.native: Any = None  # the compiled backend's decoded program (`_pvm.Program`)
 
+    def standard(self) -> Standard:
+        """A standard program's sections, parsed once; raises ProgramBlobError for a malformed blob."""
+        if self._standard is None:
+            self._standard = standard_parts(self.program)
+        return self._standard
+
     def code(self) -> Code:
         """deblob(p), once; raises ProgramBlobError for a malformed blob."""
         if self._code is None:
-            self._code = deblob(self.blob)
+            self._code = deblob(self.standard().code_blob if self.is_standard else self.program)
         return self._code
 
     def cost(self) -> int:
-        total = len(self.blob) * 3  # the blob, and deblob's code and one-octet-per-octet bitmask
+        # the blob, and deblob's code and one-octet-per-octet bitmask; a standard program's sections
+        total = len(self.program) * (4 if self.is_standard else 3)
         if self.python is not None:
             total += python_cost(self.python)
         if self.native is not None:
@@ -68,17 +80,24 @@ class Entry:
         return self.native
 
 
-_ENTRIES: OrderedDict[bytes, Entry] = OrderedDict()
+_ENTRIES: OrderedDict[tuple[bool, bytes], Entry] = OrderedDict()
 
 
-def entry_for(code_blob: bytes) -> Entry:
-    """The cache entry of a code blob (deblob format), most recently used from now on."""
-    entry = _ENTRIES.get(code_blob)
+def entry_for(program: bytes, is_standard: bool) -> Entry:
+    """The cache entry of a program blob (standard, or a code blob in deblob format), most
+    recently used from now on."""
+    key = (is_standard, program)
+    entry = _ENTRIES.get(key)
     if entry is None:
-        entry = _ENTRIES[code_blob] = Entry(code_blob)
+        entry = _ENTRIES[key] = Entry(program, is_standard)
     else:
-        _ENTRIES.move_to_end(code_blob)
+        _ENTRIES.move_to_end(key)
     return entry
+
+
+def discard(program: bytes, is_standard: bool) -> None:
+    """Forget a program (a malformed one: nothing decoded is worth keeping)."""
+    _ENTRIES.pop((is_standard, program), None)
 
 
 def trim() -> None:

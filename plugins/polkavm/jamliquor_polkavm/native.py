@@ -10,7 +10,7 @@ from .program import Layout
 
 EXITS = (ExitReason.HALT, ExitReason.PANIC, ExitReason.OUT_OF_GAS, ExitReason.FAULT, ExitReason.HOST)
 HOST_EXITS = {HostOutcome.HALT: ExitReason.HALT, HostOutcome.PANIC: ExitReason.PANIC, HostOutcome.OUT_OF_GAS: ExitReason.OUT_OF_GAS}
-HOST = 4
+HOST, HOST_ENDED = 4, 5
 GAS_LIMIT = (1 << 63) - 1  # the C machine counts gas in 64 signed bits; beyond, the Python backend runs
 
 
@@ -55,26 +55,21 @@ def execute(pvm, program, request: ExecuteRequest, registers: list[int], layout:
     machine.heap = layout.heap
     start_gas = gas = request.gas
     pc = request.pc
-    while True:
-        kind, pc, gas, value = machine.run(pc, gas)
-        if kind != HOST or request.host is None:
-            result = _result(machine, EXITS[kind], pc, gas, start_gas, request.standard)
-            if kind == 3:
-                result.fault_address = value
-            elif kind == HOST:
-                result.host_call = value
-            break
-        guest = NativeGuest(machine, gas, pvm.Fault)
-        outcome = request.host(value, guest)
-        gas = guest.gas
-        if outcome is HostOutcome.CONTINUE and gas >= 0 and gas <= GAS_LIMIT:
-            pc = program.next_pc(pc)
-            continue
-        if outcome is HostOutcome.CONTINUE and gas > GAS_LIMIT:
+    host = request.host
+    guest = NativeGuest(machine, gas, pvm.Fault)  # one view for every host call of this run
+    # The machine makes host calls itself (no Python round trip per call) while they continue.
+    kind, pc, gas, value = machine.run(pc, gas, host, guest, HostOutcome.CONTINUE) if host is not None else machine.run(pc, gas)
+    if kind != HOST_ENDED:
+        result = _result(machine, EXITS[kind], pc, gas, start_gas, request.standard)
+        if kind == 3:
+            result.fault_address = value
+        elif kind == HOST:
+            result.host_call = value
+    else:  # a host call ended the run: its outcome, or the gas it left, says how
+        if value is HostOutcome.CONTINUE and gas > GAS_LIMIT:
             raise OverflowError("a host call raised the gas counter beyond 2^63 - 1")
-        exit_reason = ExitReason.OUT_OF_GAS if gas < 0 else HOST_EXITS.get(outcome, ExitReason.PANIC)
+        exit_reason = ExitReason.OUT_OF_GAS if gas < 0 else HOST_EXITS.get(value, ExitReason.PANIC)
         result = _result(machine, exit_reason, pc, gas, start_gas, request.standard)
-        break
     if request.on_exit is not None:
         request.on_exit(NativeGuest(machine, result.gas_remaining, pvm.Fault))
     return result

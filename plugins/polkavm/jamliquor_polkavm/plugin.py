@@ -15,7 +15,7 @@ from jamliquor.execution import (
 from jamliquor.hookspecs import hookimpl
 
 from . import backend, cache, native
-from .program import Memory, MemoryFault, python_memory, raw_layout, standard_init
+from .program import Memory, MemoryFault, python_memory, raw_layout, standard_layout
 from .runloop import run
 
 
@@ -61,15 +61,17 @@ _HOST_EXITS = {HostOutcome.HALT: ExitReason.HALT, HostOutcome.PANIC: ExitReason.
 def execute(request: ExecuteRequest) -> ExecuteResult:
     start_gas = request.gas
     try:
+        program = request.program if type(request.program) is bytes else bytes(request.program)
+        entry = cache.entry_for(program, request.standard)
         if request.standard:
-            code_blob, registers, layout = standard_init(request.program, request.argument)
+            registers, layout = standard_layout(entry.standard(), request.argument)
         else:
-            code_blob, layout = bytes(request.program), raw_layout(request.memory)
+            layout = raw_layout(request.memory)
             registers = list(request.registers or [0] * 13)
-        entry = cache.entry_for(code_blob)
-        entry.code()  # deblob once per code blob; a malformed one panics below
+        entry.code()  # deblob once per program; a malformed one panics below
     except ProgramBlobError:
         # GP Ψ / Ψ_M: an undecodable program panics (and Ψ_M reports no gas used).
+        cache.discard(program, request.standard)
         return ExecuteResult(ExitReason.PANIC, start_gas, 0, 0, list(request.registers or [0] * 13))
     try:
         if backend.active() == "compiled" and -native.GAS_LIMIT <= start_gas <= native.GAS_LIMIT:

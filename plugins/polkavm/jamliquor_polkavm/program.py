@@ -215,9 +215,20 @@ def python_memory(layout: Layout) -> Memory:
     return mem
 
 
-def standard_init(blob: bytes, argument: bytes) -> tuple[bytes, list[int], Layout]:
-    """GP eq. (A.37)–(A.43) Y(p, a): the code blob (deblob format), initial registers and memory
-    layout of a standard program."""
+@attrs.frozen
+class Standard:
+    """The argument-independent part of Y(p, a) (GP eq. A.37–A.43): a standard program's code
+    blob (deblob format) and memory sections, parsed once per program (`cache.Entry.standard`)."""
+
+    code_blob: bytes
+    ro: bytes
+    rw: bytes
+    heap_pages: int
+    stack: int
+
+
+def standard_parts(blob: bytes) -> Standard:
+    """Split a standard program blob E_3(|o|) ‖ E_3(|w|) ‖ E_2(z) ‖ E_3(s) ‖ o ‖ w ‖ E_4(|c|) ‖ c."""
     if len(blob) < 11:
         raise ProgramBlobError("standard program blob shorter than its 11-octet header")
     ro_len = int.from_bytes(blob[0:3], "little")
@@ -234,18 +245,24 @@ def standard_init(blob: bytes, argument: bytes) -> tuple[bytes, list[int], Layou
     pos += 4
     if pos + code_len != len(blob):
         raise ProgramBlobError(f"standard program code length {code_len} does not match the blob")
-    if len(argument) > INPUT:
-        raise ProgramBlobError("argument data larger than Z_I")
     if 5 * ZONE + _zone_up(ro_len) + _zone_up(rw_len + heap_pages * PAGE) + _zone_up(stack) + INPUT > 1 << 32:
         raise ProgramBlobError("standard program sections do not fit the 32-bit address space")
+    return Standard(bytes(blob[pos:]), ro, rw, heap_pages, stack)
+
+
+def standard_layout(parts: Standard, argument: bytes) -> tuple[list[int], Layout]:
+    """GP eq. (A.37)–(A.43) Y(p, a) given the parsed program: initial registers and memory layout."""
+    if len(argument) > INPUT:
+        raise ProgramBlobError("argument data larger than Z_I")
+    ro_len, rw_len = len(parts.ro), len(parts.rw)
     rw_start = 2 * ZONE + _zone_up(ro_len)
-    rw_end = rw_start + _page_up(rw_len) + heap_pages * PAGE
+    rw_end = rw_start + _page_up(rw_len) + parts.heap_pages * PAGE
     stack_end = (1 << 32) - 2 * ZONE - INPUT
     arg_start = (1 << 32) - ZONE - INPUT
     layout = Layout((
-        MemoryRegion(ZONE, _page_up(ro_len), False, ro),
-        MemoryRegion(rw_start, rw_end - rw_start, True, rw),
-        MemoryRegion(stack_end - _page_up(stack), _page_up(stack), True),
+        MemoryRegion(ZONE, _page_up(ro_len), False, parts.ro),
+        MemoryRegion(rw_start, rw_end - rw_start, True, parts.rw),
+        MemoryRegion(stack_end - _page_up(parts.stack), _page_up(parts.stack), True),
         MemoryRegion(arg_start, _page_up(len(argument)), False, bytes(argument)),
     ), heap=rw_end)
 
@@ -254,7 +271,15 @@ def standard_init(blob: bytes, argument: bytes) -> tuple[bytes, list[int], Layou
     registers[1] = stack_end
     registers[7] = arg_start
     registers[8] = len(argument)
-    return bytes(blob[pos:]), registers, layout
+    return registers, layout
+
+
+def standard_init(blob: bytes, argument: bytes) -> tuple[bytes, list[int], Layout]:
+    """GP eq. (A.37)–(A.43) Y(p, a): the code blob (deblob format), initial registers and memory
+    layout of a standard program."""
+    parts = standard_parts(blob)
+    registers, layout = standard_layout(parts, argument)
+    return parts.code_blob, registers, layout
 
 
 def raw_layout(regions: Iterable[MemoryRegion]) -> Layout:
