@@ -22,6 +22,7 @@ from jamliquor.spec import TINY
 from jamliquor.vectors.traces import load_step, step_files
 
 REPLAY = Path(__file__).resolve().parents[2] / "shared" / "tools" / "fuzz-replay.py"
+GUARDED = Path(__file__).resolve().parent / "guarded_fuzz_replay.py"  # one guard against a client crash: see there
 JAMLIQUOR = Path(sys.executable).parent / "jamliquor"
 SLOTS = 26
 
@@ -58,7 +59,7 @@ def test_devchain_passes_the_conformance_suite(chain) -> None:
 def test_devchain_passes_the_independent_replay_client(chain, tmp_path: Path) -> None:
     out, _, _ = chain
     result = subprocess.run(  # a socket of our own: the client's default path is shared machine-wide
-        [sys.executable, str(REPLAY), "traces", str(out), "--sock", str(tmp_path / "target.sock"),
+        [sys.executable, str(GUARDED), str(REPLAY), "traces", str(out), "--sock", str(tmp_path / "target.sock"),
          "--target-cmd", f"exec {JAMLIQUOR} fuzz-target --socket {{sock}}"],
         capture_output=True, text=True, timeout=300,
     )
