@@ -25,7 +25,8 @@ from typing import Any
 import attrs
 import pluggy
 
-from . import hookspecs, plugin_store
+from . import __version__, hookspecs, plugin_store
+from .config import load_config
 from .errors import JamLiquorError
 from .hookspecs import HOOK_DEFAULTS, HOOKS, PROJECT
 
@@ -170,8 +171,6 @@ class PluginHost:
     def _resolve(self, name: str) -> tuple[Any, PluginInfo]:
         if name in BUILTINS:
             module = importlib.import_module(BUILTINS[name])
-            from . import __version__
-
             return module, PluginInfo(name, "jamliquor", __version__, _hook_names(module), builtin=True)
         ep = discover().get(name)
         if ep is None:
@@ -354,8 +353,6 @@ def default_host() -> PluginHost:
     global _default
     with _default_lock:
         if _default is None:
-            from .config import load_config
-
             config = load_config()
             _default = PluginHost(allow=config.plugins, trusted_keys=config.trusted_plugin_keys, store=config.data_dir / "plugins")
             _default.configure(config)

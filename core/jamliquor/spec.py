@@ -7,6 +7,8 @@ Graypaper's values; `tiny` overrides the ones listed in the test vectors' README
 
 from __future__ import annotations
 
+import hashlib
+
 import attrs
 
 from .errors import JamLiquorError
@@ -157,8 +159,6 @@ def decode_parameters(blob: bytes, name: str | None = None) -> ChainSpec:
     """The chain spec a GP B.5 parameters blob describes: `tiny` or `full` when it is exactly
     theirs, else a spec named `name` or, by default, after the blob's hash (the codec caches
     per spec name, so distinct parameters must never share one)."""
-    import hashlib
-
     if len(blob) != PARAMETERS_SIZE:
         raise ParametersError(f"protocol parameters are {len(blob)} bytes, want {PARAMETERS_SIZE}")
     for known in SPECS.values():

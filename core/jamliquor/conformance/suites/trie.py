@@ -8,6 +8,7 @@ such, so the failure names the cause.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +20,6 @@ from .. import CaseResult, case_files, guarded
 
 def _legacy_lsb_root(kv: dict[bytes, bytes]) -> bytes:
     """The root under the old least-significant-bit-first convention (diagnosis only)."""
-    import hashlib
-
     def h(b: bytes) -> bytes:
         return hashlib.blake2b(b, digest_size=32).digest()
 
