@@ -70,3 +70,19 @@ def test_a_dead_child_is_replaced_by_local_verification(monkeypatch: pytest.Monk
     w._proc.stdin.flush()
     items = [ticket(a) for a in range(2)]
     assert all(isinstance(r, bytes) for r in bs.ring_verify_many(KEYS, items))  # its share verified here instead
+
+
+def test_prestart_and_warm_ring_keep_the_child_in_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child starts before any batch, a "warm" request builds a ring there without an answer
+    (a bad key set included), and the batches that follow get exactly their own answers."""
+    monkeypatch.setenv("JAMLIQUOR_VRF_WORKERS", "1")
+    bs.prestart_verifier()
+    w = vrf_worker.worker(str(bs.srs_path()))
+    assert w._proc is not None and w._proc.poll() is None
+    other = KEYS[1:] + KEYS[:1]  # a ring not built yet: warmed in the child while built here
+    vrf_worker.warm_ring([b"\x00" * 31], str(bs.srs_path()))  # not a key set: ignored by the child
+    bs.ring_commitment(other)
+    vrf_input = b"jam_ticket_seal" + next(_salt).to_bytes(32, "little") + b"\x00"
+    items = [(vrf_input, b"", bs.ring_sign(other, i, SECRETS[(i + 1) % 6], vrf_input, b"")) for i in range(2)]
+    assert bs.ring_verify_many(other, items) == [bs.ring_verify(other, *item) for item in items]
+    assert all(isinstance(r, bytes) for r in bs.ring_verify_many(KEYS, [ticket(a) for a in range(2)]))

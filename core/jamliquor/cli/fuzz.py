@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from ..chainspec import load_chainspec
+from ..crypto.bandersnatch import prestart_verifier
 from ..fuzz.target import serve
 from ..spec import get_spec
 from ..store import StateStore
@@ -24,6 +25,7 @@ def fuzz_target(
 ) -> None:
     """Serve fuzzer-protocol sessions one after another on a Unix stream socket."""
     chain = load_chainspec(chainspec).spec if chainspec is not None else get_spec(spec)
+    prestart_verifier()  # the VRF verifier child loads while the first session starts
     with tempfile.TemporaryDirectory(prefix="jamliquor-fuzz-") as tmp:
         with StateStore(data_dir or Path(tmp) / "store", keep=keep) as store:
             try:

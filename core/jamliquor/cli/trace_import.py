@@ -18,6 +18,7 @@ import typer
 
 from ..block import BlockError
 from ..codec import CodecError
+from ..crypto.bandersnatch import prestart_verifier
 from ..importer import StageTimer, import_block
 from ..plugins import default_host
 from ..predict.calibration import device_calibration
@@ -96,6 +97,7 @@ def import_trace(
     genesis = _load(load_genesis, genesis_file, spec)
     state = ChainState.from_keyvals(((kv.key, kv.value) for kv in genesis.state.keyvals), spec)
     host = default_host()  # plugins load at start-up, as a node's do, not inside the first block
+    prestart_verifier()  # likewise the VRF verifier child
     timer = StageTimer()
     times: list[float] = []
     failed = 0

@@ -142,6 +142,7 @@ def _ring(keys: Sequence[bytes]) -> object:
         if ring is not None:
             _RINGS.move_to_end(key)
             return ring
+    vrf_worker.warm_ring(key, str(srs_path()))  # the verifier child builds it meanwhile
     try:
         ring = _vrf.RingContext(load_srs(), list(key))
     except SrsError:
@@ -216,6 +217,11 @@ def _outcome(request: list) -> bytes | BandersnatchError:
         return _local(request)  # memoised if verified; else its error, found again here
     except BandersnatchError as exc:
         return exc
+
+
+def prestart_verifier() -> None:
+    """Start the parallel verifier (if configured) before the blocks that need it."""
+    vrf_worker.prestart(str(srs_path()))
 
 
 def ring_verify_many(keys: Sequence[bytes], items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bytes | BandersnatchError]:

@@ -5,7 +5,9 @@ cannot overlap two checks. One persistent child process (`vrf_child.py`, ~15 MB,
 first use) takes part of each batch while this process verifies the rest: a block's ticket ring
 proofs (3 on tiny, 16 on full, each 5–10 ms) and, for a ticket-sealed block, the entropy source
 beside the seal. Results are identical to verifying here; a dead or failing child is replaced by
-local verification, never by a different answer.
+local verification, never by a different answer. A command that will verify blocks starts the
+child up front (`prestart`), and a ring context built here is built there too (`warm_ring`), so
+neither the child's start nor its ring context sits inside the first block that needs them.
 
 `JAMLIQUOR_VRF_WORKERS` (config `vrf_workers`): 0 verifies everything in-process (the smallest
 footprint); 1 (the default on a machine with two or more CPUs) uses the child.
@@ -26,6 +28,7 @@ SIZE = struct.Struct("<I")
 _CHILD = "import sys; from jamliquor.crypto.vrf_child import serve; serve(sys.argv[1])"
 
 Request = list  # ["ring", keys, input, aux, proof] or ["ietf", public, input, aux, signature]
+# ["warm", keys] builds a ring context in the child and is not answered.
 
 
 class VrfWorker:
@@ -35,6 +38,28 @@ class VrfWorker:
         self.srs_path = srs_path
         self._proc: subprocess.Popen | None = None
         self.lock = threading.Lock()  # one batch at a time
+
+    def start(self) -> None:
+        """Start the child now (it loads while this process goes on)."""
+        with self.lock:
+            try:
+                self._child()
+            except OSError:
+                self.close()
+
+    def warm(self, keys: Sequence[bytes]) -> None:
+        """Have the child build the ring context of `keys`, unless it is busy with a batch."""
+        if not self.lock.acquire(blocking=False):
+            return
+        try:
+            data = cbor2.dumps(["warm", [bytes(k) for k in keys]])
+            proc = self._child()
+            proc.stdin.write(SIZE.pack(len(data)) + data)
+            proc.stdin.flush()
+        except OSError:
+            self.close()
+        finally:
+            self.lock.release()
 
     def _child(self) -> subprocess.Popen:
         if self._proc is None or self._proc.poll() is not None:
@@ -83,6 +108,20 @@ def workers_wanted() -> int:
     if value == "auto":
         return 1 if (os.cpu_count() or 1) >= 2 else 0
     return 1 if int(value) > 0 else 0
+
+
+def prestart(srs_path: str) -> None:
+    """Start the verification child now, if parallel verification is on."""
+    w = worker(srs_path)
+    if w is not None:
+        w.start()
+
+
+def warm_ring(keys: Sequence[bytes], srs_path: str) -> None:
+    """Build the ring context of `keys` in the child too, if one runs (no wait for it)."""
+    w = _worker
+    if w is not None and workers_wanted():
+        w.warm(keys)
 
 
 def worker(srs_path: str) -> VrfWorker | None:
