@@ -69,8 +69,10 @@ def verify_block_vrfs(header: Header, tickets, spec: ChainSpec, preview) -> None
     `preview` is the Safrole posterior computed without the block's tickets, which cannot change
     γ'_P, η'_2, γ'_S, η'_3 or κ' (safrole.tex): so the ticket proofs (against γ'_P with η'_2), the
     seal (γ'_S, η'_3, κ'[H_A]) and, for a ticket seal, the entropy source are all known up front
-    and independent. Results are memoised by the crypto layer; verdicts (and errors) are left to
-    `verify_seal_and_entropy` and the Safrole STF, which find them there at once.
+    and independent. A fallback seal's entropy source needs Y(H_S) first: the seal stays in this
+    process and its entropy source is verified here right after it, while the worker still
+    verifies its share. Results are memoised by the crypto layer; verdicts (and errors) are left
+    to `verify_seal_and_entropy` and the Safrole STF, which find them there at once.
     """
     if header.author_index >= len(preview.kappa):
         return
@@ -82,7 +84,17 @@ def verify_block_vrfs(header: Header, tickets, spec: ChainSpec, preview) -> None
     if preview.gamma_s.name == "tickets":
         checks.append((IETF, author_key, X_TICKET + preview.eta[3] + bytes((slot_key.attempt,)), message, header.seal))
         checks.append((IETF, author_key, X_ENTROPY + slot_key.id, b"", header.entropy_source))
+        local, meanwhile = (), None
     else:
-        checks.append((IETF, author_key, X_FALLBACK + preview.eta[3], message, header.seal))
+        seal = (IETF, author_key, X_FALLBACK + preview.eta[3], message, header.seal)
+        checks.append(seal)
+        local = (len(checks) - 1,)
+
+        def meanwhile() -> None:  # X_E ‖ Y(H_S): the seal's output (memoised just now) first
+            try:
+                verify_entropy_source(header, author_key, ietf_verify(*seal[1:]))
+            except (BandersnatchError, BadEntropySource):
+                pass  # reported by verify_seal_and_entropy, which checks both again
+
     if len(checks) >= 2:
-        verify_batch(checks)
+        verify_batch(checks, local, meanwhile)

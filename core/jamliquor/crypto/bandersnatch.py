@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from threading import Lock
@@ -186,21 +186,26 @@ RING, IETF = "ring", "ietf"
 _COST = {RING: 6, IETF: 1}
 
 
-def verify_batch(checks: Sequence[tuple]) -> list[bytes | BandersnatchError]:
+def verify_batch(checks: Sequence[tuple], local: Sequence[int] = (),
+                 meanwhile: Callable[[], None] | None = None) -> list[bytes | BandersnatchError]:
     """Verify independent checks — (RING, keys, VRF input, aux, proof) or (IETF, public key,
     VRF input, aux, signature) — in parallel where a worker is free (`vrf_worker`). Each result is
     the VRF output or the check's error; every success is memoised, so the code that owns a check
-    and verifies it again finds it at once."""
+    and verifies it again finds it at once. The checks at indices `local` are verified in this
+    process, and `meanwhile` runs here once they are, while the worker may still be busy."""
     requests = [[kind, [bytes(k) for k in who] if kind == RING else bytes(who), bytes(i), bytes(a), bytes(p)]
                 for kind, who, i, a, p in checks]
-    todo = [r for r in requests if _memo_get(_memo_key(r[0].encode(), *r[1:])) is None]
+    pending = [n for n, r in enumerate(requests) if _memo_get(_memo_key(r[0].encode(), *r[1:])) is None]
+    todo = [requests[n] for n in pending]
+    mine = [k for k, n in enumerate(pending) if n in local]
     if len(todo) >= 2:
         for ring in {tuple(r[1]) for r in todo if r[0] == RING}:
             try:
                 _ring(ring)  # built (and cached) before the work is shared: our share needs it anyway
             except BandersnatchError:
                 pass  # a bad key set: each of its checks reports the error below
-    results = vrf_worker.verify_all(todo, _local, str(srs_path()), cost=lambda r: _COST[r[0]])
+    results = vrf_worker.verify_all(todo, _local, str(srs_path()), cost=lambda r: _COST[r[0]], mine=mine,
+                                    meanwhile=meanwhile)
     for request, result in zip(todo, results):
         if isinstance(result, bytes):
             _memo_put(_memo_key(request[0].encode(), *request[1:]), result)

@@ -136,9 +136,12 @@ def worker(srs_path: str) -> VrfWorker | None:
 
 
 def verify_all(requests: Sequence[Request], local: Callable[[Request], bytes], srs_path: str,
-               cost: Callable[[Request], int] = lambda r: 1) -> list[bytes | Exception]:
+               cost: Callable[[Request], int] = lambda r: 1, mine: Sequence[int] = (),
+               meanwhile: Callable[[], None] | None = None) -> list[bytes | Exception]:
     """Verify every request, the child and this process sharing the work by estimated `cost`
-    (the child takes the costliest first, each side then the next while it has the lighter load).
+    (the requests at indices `mine` stay here; of the rest the child takes the costliest first,
+    each side then the next while it has the lighter load). `meanwhile` runs here after this
+    side's share, before the child's answers are awaited: a check that needs one of ours first.
     Each result is the VRF output or the exception `local` raised (or the child's verdict)."""
     def here(request: Request) -> bytes | Exception:
         try:
@@ -148,18 +151,26 @@ def verify_all(requests: Sequence[Request], local: Callable[[Request], bytes], s
 
     w = worker(srs_path) if len(requests) >= 2 else None
     if w is None:
-        return [here(r) for r in requests]
-    theirs_idx, mine_idx, load = [], [], [0, 0]
-    for i in sorted(range(len(requests)), key=lambda i: -cost(requests[i])):
+        results = [here(r) for r in requests]
+        if meanwhile is not None:
+            meanwhile()
+        return results
+    theirs_idx, mine_idx, load = [], list(mine), [0, sum(cost(requests[i]) for i in mine)]
+    for i in sorted(set(range(len(requests))) - set(mine), key=lambda i: -cost(requests[i])):
         side = 0 if load[0] <= load[1] else 1
         (theirs_idx, mine_idx)[side].append(i)
         load[side] += cost(requests[i])
     results: list[bytes | Exception | None] = [None] * len(requests)
     with w.lock:
         if not w.submit([requests[i] for i in theirs_idx]):
-            return [here(r) for r in requests]
+            results = [here(r) for r in requests]
+            if meanwhile is not None:
+                meanwhile()
+            return results
         for i in mine_idx:
             results[i] = here(requests[i])
+        if meanwhile is not None:
+            meanwhile()
         answers = w.collect(len(theirs_idx))
     for n, i in enumerate(theirs_idx):
         if answers is None:  # the child went away: verify its share here
