@@ -13,6 +13,6 @@ GUARD_MB = 160
 
 def test_no_forks_session_peak_rss_stays_bounded() -> None:
     session = require(SHARED / "fuzz-proto" / "examples" / "0.7.2" / "no_forks", "recorded no_forks session")
-    rss, _, blocks = measure(recorded_session(session))
+    rss, _, _, blocks = measure(recorded_session(session))
     assert blocks == 100
     assert rss < GUARD_MB, f"fuzz-target peaked at {rss:.0f} MB"

@@ -47,15 +47,35 @@ class TargetProcess:
         return self.conn.recv(n, socket.MSG_WAITALL)
 
     def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        """Peak RSS (VmHWM) of the target plus its live child processes (the VRF verifier)."""
+        return self.own_peak_rss_mb() + sum(_vm_hwm_kb(pid) for pid in _children(self.proc.pid)) / 1024
+
+    def own_peak_rss_mb(self) -> float:
+        """Peak RSS (VmHWM) of the target process alone."""
+        kb = _vm_hwm_kb(self.proc.pid)
+        return kb / 1024 if kb else float("nan")
 
     def close(self) -> None:
         self.conn.close()
         self.proc.kill()
         self.proc.wait()
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:  # gone meanwhile
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+    except OSError:
+        return []
 
 
 def recorded_session(directory: Path) -> Iterator[tuple[str, bytes]]:
