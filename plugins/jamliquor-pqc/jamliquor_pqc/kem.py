@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from jamliquor.crypto.schemes import SchemeInputError
 
 from .backend import MLKEM_SEED_BYTES, Backend
+from .secret_keys import need_secret, with_key
 
 SEED_BYTES = MLKEM_SEED_BYTES
 EXPANDED_SECRET_BYTES = {"ml-kem-512": 1632, "ml-kem-768": 2400, "ml-kem-1024": 3168}
@@ -76,18 +77,12 @@ def _xwing_combine(ss_m: bytes, ss_x: bytes, ct_x: bytes, pk_x: bytes) -> bytes:
 
 def _need_secret(backend: Backend, scheme: str, secret: bytes, what: str) -> None:
     """d ‖ z, or the expanded dk where the backend takes one."""
-    if len(secret) == SEED_BYTES or (backend.expanded_keys and len(secret) == EXPANDED_SECRET_BYTES[scheme]):
-        return
-    forms = f"{SEED_BYTES} bytes (d ‖ z)" + (f" or {EXPANDED_SECRET_BYTES[scheme]} bytes (expanded dk)" if backend.expanded_keys else "")
-    raise SchemeInputError(f"{scheme} {what} must be {forms}, got {len(secret)}")
+    need_secret(backend, scheme, secret, what, (SEED_BYTES, "d ‖ z"), (EXPANDED_SECRET_BYTES[scheme], "expanded dk"))
 
 
 def _with_secret(scheme: str, call, *args):
     """`call(*args)`, with a decapsulation key the library refuses (§7.3) reported as bad input."""
-    try:
-        return call(*args)
-    except ValueError as exc:
-        raise SchemeInputError(f"{scheme}: invalid decapsulation key ({exc})") from None
+    return with_key(scheme, "decapsulation key", call, *args)
 
 
 def _ours(backend: Backend, scheme: str) -> bool:

@@ -32,6 +32,7 @@ from jamliquor.crypto import ed25519
 from jamliquor.crypto.schemes import SchemeInputError
 
 from .backend import MLDSA_SEED_BYTES, Backend
+from .secret_keys import need_secret, with_key
 
 SEED_BYTES = MLDSA_SEED_BYTES
 MU_BYTES = 64
@@ -67,18 +68,12 @@ def _need(scheme: str, what: str, value: bytes, size: int) -> None:
 
 def _need_secret(backend: Backend, scheme: str, ps: str, secret: bytes, what: str) -> None:
     """ξ, or the expanded sk where the backend takes one."""
-    if len(secret) == SEED_BYTES or (backend.expanded_keys and len(secret) == EXPANDED_SECRET_BYTES[ps]):
-        return
-    forms = f"{SEED_BYTES} bytes (ξ)" + (f" or {EXPANDED_SECRET_BYTES[ps]} bytes (expanded sk)" if backend.expanded_keys else "")
-    raise SchemeInputError(f"{scheme} {what} must be {forms}, got {len(secret)}")
+    need_secret(backend, scheme, secret, what, (SEED_BYTES, "ξ"), (EXPANDED_SECRET_BYTES[ps], "expanded sk"))
 
 
 def _library(scheme: str, call, *args):
     """`call(*args)`, with a key the library refuses (an inconsistent expanded sk) reported as bad input."""
-    try:
-        return call(*args)
-    except ValueError as exc:
-        raise SchemeInputError(f"{scheme}: invalid secret key ({exc})") from None
+    return with_key(scheme, "secret key", call, *args)
 
 
 def _context(scheme: str, context: bytes, mu: bool) -> None:
