@@ -85,6 +85,19 @@ def _hook_names(obj: Any) -> tuple[str, ...]:
     return tuple(h for h in HOOKS if getattr(getattr(obj, f"{PROJECT}_{h}", None), f"{PROJECT}_impl", None) is not None)
 
 
+def _load_entry_point(ep: metadata.EntryPoint, where: str) -> tuple[Any, tuple[str, ...]]:
+    """An entry point's plugin object and its hook names; `where` (its target or wheel) names it
+    in the `PluginLoadError` for a plugin that fails to import or implements no hook."""
+    try:
+        obj = ep.load()
+    except Exception as exc:
+        raise PluginLoadError(f"plugin {ep.name!r} ({where}) failed to load: {type(exc).__name__}: {exc}") from exc
+    hooks = _hook_names(obj)
+    if not hooks:
+        raise PluginLoadError(f"plugin {ep.name!r} ({where}) implements no jamliquor hooks")
+    return obj, hooks
+
+
 def _guard(name: str, obj: Any) -> types.SimpleNamespace:
     """A proxy of `obj`'s hook implementations that report failures as `PluginCallError(name)`."""
     guarded = types.SimpleNamespace()
@@ -175,13 +188,7 @@ class PluginHost:
         ep = discover().get(name)
         if ep is None:
             raise UnknownPluginError(f"unknown plugin {name!r}; available: {', '.join(self.available()) or 'none'}")
-        try:
-            obj = ep.load()
-        except Exception as exc:
-            raise PluginLoadError(f"plugin {name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}") from exc
-        hooks = _hook_names(obj)
-        if not hooks:
-            raise PluginLoadError(f"plugin {name!r} ({ep.value}) implements no jamliquor hooks")
+        obj, hooks = _load_entry_point(ep, ep.value)
         dist = ep.dist.name if ep.dist else "?"
         version = ep.dist.version if ep.dist else "?"
         return obj, PluginInfo(name, dist, version, hooks)
@@ -223,13 +230,7 @@ class PluginHost:
     def _wheel_plugin(self, unpacked: plugin_store.Unpacked) -> tuple[str, Any, PluginInfo]:
         ep = unpacked.entry_points[0]
         plugin_store.activate(unpacked)
-        try:
-            obj = ep.load()
-        except Exception as exc:
-            raise PluginLoadError(f"plugin {ep.name!r} ({unpacked.wheel.name}) failed to load: {type(exc).__name__}: {exc}") from exc
-        hooks = _hook_names(obj)
-        if not hooks:
-            raise PluginLoadError(f"plugin {ep.name!r} ({unpacked.wheel.name}) implements no jamliquor hooks")
+        obj, hooks = _load_entry_point(ep, unpacked.wheel.name)
         dist = unpacked.distribution
         return ep.name, obj, PluginInfo(ep.name, dist.metadata["Name"], dist.version, hooks, origin=str(unpacked.wheel))
 
