@@ -101,13 +101,3 @@ def open_key_file(path: Path, kem_key: tuple[str, bytes] | None = None, host: Pl
         raise SealingError(f"{path} is sealed; give the KEM secret key that opens it")
     return unseal(data, kem_key[0], kem_key[1], host=host)
 
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write `data` to `path` readable by the owner only, replacing it atomically."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

@@ -14,7 +14,8 @@ from typing import Optional
 import typer
 
 from ..crypto.keyfile import public_key_arg, read_key
-from ..sealing import SealingError, is_sealed, seal, unseal, write_private
+from ..files import write_private
+from ..sealing import SealingError, is_sealed, seal, unseal
 from .errors import UsageError
 
 SUFFIX = ".sealed"

@@ -7,11 +7,11 @@ and `keys seal --to` reads, so `$(cat KEY.pub)` can be pasted where a public key
 
 from __future__ import annotations
 
-import os
 import string
 from pathlib import Path
 
 from ..errors import JamLiquorError
+from ..files import write_private
 
 
 class KeyFileError(JamLiquorError, ValueError):
@@ -48,9 +48,7 @@ def write_keypair(path: Path, scheme: str, public: bytes, secret: bytes) -> Path
     """Write `path` (secret, 0600) and `path.pub`; return the public file's path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(format_key(scheme, secret) + "\n")
+    write_private(path, (format_key(scheme, secret) + "\n").encode())
     pub = path.with_name(path.name + ".pub")
     pub.write_text(format_key(scheme, public) + "\n")
     return pub

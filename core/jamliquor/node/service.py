@@ -26,6 +26,7 @@ from ..author import AuthoredBlock, ExtrinsicPools, PoolError
 from ..block import BlockError, header_hash
 from ..chainspec import Bootnode, ChainspecFile
 from ..codec import encode
+from ..files import write_private
 from ..keys import Keyring, ValidatorKeys, key_name
 from ..plugins import PluginCallError, PluginHost, default_host
 from ..profiles import AuthorBudget
@@ -77,9 +78,7 @@ def _identity(data_dir: Path) -> bytes:
         if len(secret) == 32:
             return secret
     secret = os.urandom(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(secret)
+    write_private(path, secret)
     return secret
 
 

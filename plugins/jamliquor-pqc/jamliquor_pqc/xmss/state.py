@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
+
+from jamliquor.files import write_private
 
 from . import tree as trees
 from .params import Params
@@ -40,20 +41,6 @@ class StateError(Exception):
 
 def key_id(public: bytes) -> str:
     return hashlib.sha256(public).hexdigest()[:32]
-
-
-def _write_durably(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
 
 
 class IndexStore:
@@ -91,7 +78,7 @@ class IndexStore:
             if start >= limit:
                 raise ExhaustedError(f"all {limit} one-time keys of XMSS key {kid} are used; make a new key")
             end = min(start + self.batch, limit)
-            _write_durably(self._path(kid, ".idx"), f"{end}\n".encode())
+            write_private(self._path(kid, ".idx"), f"{end}\n".encode(), sync_dir=True)
             return [start, end]
 
     def reserve(self, kid: str, floor: int, limit: int) -> int:
@@ -109,7 +96,7 @@ class IndexStore:
     def store_tree(self, kid: str, levels: trees.Levels) -> None:
         cache_from = next(j for j, lv in enumerate(levels) if lv is not None)
         self.directory.mkdir(parents=True, exist_ok=True)
-        _write_durably(self._path(kid, ".tree"), bytes([cache_from]) + b"".join(levels[cache_from:]))
+        write_private(self._path(kid, ".tree"), bytes([cache_from]) + b"".join(levels[cache_from:]), sync_dir=True)
         self._remember(kid, levels)
 
     def _remember(self, kid: str, levels: trees.Levels) -> None:
