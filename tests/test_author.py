@@ -16,6 +16,7 @@ from jamliquor.author.tickets import select_tickets
 from jamliquor.author.log import AuthoringLog, BudgetMeter
 from jamliquor.block import BadEntropySource, BadParentStateRoot, BadSeal, extrinsic_hash, header_hash
 from jamliquor.chainspec import dev_genesis, dev_preimages
+from jamliquor.devchain import dev_pools
 from jamliquor.crypto import bandersnatch
 from jamliquor.importer import import_block
 from jamliquor.keys import Keyring, dev_keys
@@ -54,9 +55,7 @@ def test_slot_we_do_not_hold_yields_no_block(genesis: ChainState) -> None:
 
 
 def test_authored_block_imports_with_the_authors_root(genesis: ChainState) -> None:
-    pools = ExtrinsicPools(TINY)
-    for blob in dev_preimages():
-        pools.preimages.submit(0, blob)
+    pools = dev_pools(TINY)
     pools.preimages.submit(0, b"nobody asked for this")
     authored = author_block(genesis, 1, KEYS, pools, ROOMY)
     post = import_block(genesis, authored.block)
@@ -127,9 +126,7 @@ def test_more_tickets_than_the_block_limit_are_rejected(ticketed_block) -> None:
 
 
 def test_budget_limits_what_is_included(genesis: ChainState) -> None:
-    pools = ExtrinsicPools(TINY)
-    for blob in dev_preimages():
-        pools.preimages.submit(0, blob)
+    pools = dev_pools(TINY)
     sizes = sorted(len(encode(Preimage(0, b), TINY)) for b in dev_preimages())
     tight = author_block(genesis, 1, KEYS, pools, AuthorBudget(bytes=sizes[0] + sizes[1], items=100, gas=0))
     assert len(tight.block.extrinsic.preimages) == 2 and tight.log.kinds["preimages"].cut == {"bytes": 2}

@@ -10,8 +10,9 @@ import logging
 import attrs
 import pytest
 
-from jamliquor.author import ExtrinsicPools, author_block
-from jamliquor.chainspec import dev_genesis, dev_preimages
+from jamliquor.author import author_block
+from jamliquor.chainspec import dev_genesis
+from jamliquor.devchain import dev_pools
 from jamliquor.hookspecs import hookimpl
 from jamliquor.importer import import_block
 from jamliquor.keys import Keyring
@@ -50,13 +51,6 @@ def genesis() -> ChainState:
     return dev_genesis(TINY, list(KEYS)).state
 
 
-def pools() -> ExtrinsicPools:
-    p = ExtrinsicPools(TINY)
-    for blob in dev_preimages():
-        p.preimages.submit(0, blob)
-    return p
-
-
 def host(model=None) -> PluginHost:
     h = PluginHost(allow=["polkavm"])
     if model is not None:
@@ -66,7 +60,7 @@ def host(model=None) -> PluginHost:
 
 def test_without_a_model_the_static_budget_decides(genesis: ChainState, caplog) -> None:
     with caplog.at_level(logging.WARNING):
-        authored = author_block(genesis, 1, KEYS, pools(), BUDGET, host=host())
+        authored = author_block(genesis, 1, KEYS, dev_pools(TINY), BUDGET, host=host())
     assert len(authored.block.extrinsic.preimages) == 4 and authored.log.cut_by("time") == 0
     assert authored.log.predicted_seconds is None and not caplog.records
 
@@ -74,7 +68,7 @@ def test_without_a_model_the_static_budget_decides(genesis: ChainState, caplog) 
 def test_with_a_model_the_predicted_time_trims_the_block(genesis: ChainState, caplog) -> None:
     model = PerPreimage()
     with caplog.at_level(logging.WARNING):
-        authored = author_block(genesis, 1, KEYS, pools(), BUDGET, host=host(model))
+        authored = author_block(genesis, 1, KEYS, dev_pools(TINY), BUDGET, host=host(model))
     log = authored.log
     assert len(authored.block.extrinsic.preimages) == 2 and log.kinds["preimages"].cut == {"time": 2}
     assert log.kinds["preimages"].included == 2 and log.items_used == 2
@@ -88,7 +82,7 @@ def test_with_a_model_the_predicted_time_trims_the_block(genesis: ChainState, ca
 
 def test_a_block_within_the_predicted_budget_is_untouched(genesis: ChainState, caplog) -> None:
     with caplog.at_level(logging.WARNING):
-        authored = author_block(genesis, 1, KEYS, pools(), attrs.evolve(BUDGET, seconds=1.0), host=host(PerPreimage()))
+        authored = author_block(genesis, 1, KEYS, dev_pools(TINY), attrs.evolve(BUDGET, seconds=1.0), host=host(PerPreimage()))
     assert len(authored.block.extrinsic.preimages) == 4 and authored.log.cut_by("time") == 0
     assert authored.log.predicted_seconds == pytest.approx(0.41) and not caplog.records
 
@@ -96,7 +90,7 @@ def test_a_block_within_the_predicted_budget_is_untouched(genesis: ChainState, c
 def test_a_failing_model_falls_back_to_the_static_budget(genesis: ChainState, caplog) -> None:
     model = PerPreimage(fail=FeatureError("model 'import-cost': feature 'preimages' is nan"))
     with caplog.at_level(logging.WARNING):
-        authored = author_block(genesis, 1, KEYS, pools(), BUDGET, host=host(model))
+        authored = author_block(genesis, 1, KEYS, dev_pools(TINY), BUDGET, host=host(model))
     assert len(authored.block.extrinsic.preimages) == 4 and authored.log.predicted_seconds is None
     assert [r.getMessage() for r in caplog.records] == [
         "prediction unavailable: model 'import-cost': feature 'preimages' is nan"]

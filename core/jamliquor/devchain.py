@@ -25,11 +25,20 @@ from .errors import JamLiquorError
 from .keys import Keyring
 from .plugins import PluginHost, default_host
 from .profiles import AuthorBudget
+from .spec import ChainSpec
 from .state.keys import request_key
 from .vectors.traces import raw_state, step_files, step_name, write_genesis, write_step
 
 CHAINSPEC_FILE = "chainspec.json"
 LOG_FILE = "authoring.jsonl"
+
+
+def dev_pools(spec: ChainSpec) -> ExtrinsicPools:
+    """Extrinsic pools holding every preimage the dev genesis solicits (requested by service 0)."""
+    pools = ExtrinsicPools(spec)
+    for blob in dev_preimages():
+        pools.preimages.submit(0, blob)
+    return pools
 
 
 class DevchainError(JamLiquorError):

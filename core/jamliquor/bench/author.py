@@ -7,8 +7,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from ..author import ExtrinsicPools, author_block, claim, contest_of_state, our_ticket_ids, prove_ticket, seal_header
-from ..chainspec import dev_genesis, dev_preimages
+from ..author import author_block, claim, contest_of_state, our_ticket_ids, prove_ticket, seal_header
+from ..chainspec import dev_genesis
+from ..devchain import dev_pools
 from ..importer import import_block
 from ..keys import Keyring, dev_keys
 from ..spec import FULL, TINY
@@ -56,12 +57,10 @@ def run(quick: bool) -> Iterator[tuple[str, float, str]]:
         start = time.perf_counter()
         author_block(state, 1, holder)
         yield f"author+seal: empty block, {tag}", _ms(start), "ms"
-        pools = ExtrinsicPools(spec)
+        pools = dev_pools(spec)
         pools.tickets.contest(ctx)
         for envelope in envelopes:
             pools.tickets.add(ctx.epoch, envelope)
-        for blob in dev_preimages():
-            pools.preimages.submit(0, blob)
         start = time.perf_counter()
         authored = author_block(state, 1, holder, pools)
         label = f"{len(envelopes)} tickets, {len(authored.block.extrinsic.preimages)} preimages"

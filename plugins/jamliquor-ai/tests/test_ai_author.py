@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jamliquor.author import ExtrinsicPools, author_block
-from jamliquor.chainspec import dev_genesis, dev_preimages
+from jamliquor.author import author_block
+from jamliquor.chainspec import dev_genesis
+from jamliquor.devchain import dev_pools
 from jamliquor.importer import import_block
 from jamliquor.keys import Keyring
 from jamliquor.plugins import PluginHost
@@ -27,13 +28,6 @@ def genesis():
     return dev_genesis(TINY, list(KEYS)).state
 
 
-def pools() -> ExtrinsicPools:
-    p = ExtrinsicPools(TINY)
-    for blob in dev_preimages():
-        p.preimages.submit(0, blob)
-    return p
-
-
 def host(store: ModelStore) -> PluginHost:
     h = PluginHost(allow=["polkavm"])
     h.register_object("ai", AiPlugin(store))
@@ -43,7 +37,7 @@ def host(store: ModelStore) -> PluginHost:
 def test_shipped_model_is_consulted_and_a_roomy_budget_cuts_nothing(genesis, caplog) -> None:
     budget = AuthorBudget(bytes=1 << 20, items=1 << 10, gas=1 << 40, seconds=2.0, unit_ms=21.0)  # edge
     with caplog.at_level(logging.WARNING):
-        authored = author_block(genesis, 1, KEYS, pools(), budget, host=host(ModelStore(None)))
+        authored = author_block(genesis, 1, KEYS, dev_pools(TINY), budget, host=host(ModelStore(None)))
     assert len(authored.block.extrinsic.preimages) == 4 and authored.log.cut_by("time") == 0
     assert 0 < authored.log.predicted_seconds < 2.0 and not caplog.records
 
@@ -54,7 +48,7 @@ def test_installed_model_over_budget_trims_and_warns(genesis, tmp_path, caplog) 
     store.install("import-cost", DATA / "constant.tflite")  # always 42 cu: never within 0.1 s at 10 ms/cu
     budget = AuthorBudget(bytes=1 << 20, items=1 << 10, gas=1 << 40, seconds=0.1, unit_ms=10.0)
     with caplog.at_level(logging.WARNING):
-        authored = author_block(genesis, 1, KEYS, pools(), budget, host=h)
+        authored = author_block(genesis, 1, KEYS, dev_pools(TINY), budget, host=h)
     assert authored.block.extrinsic.preimages == () and authored.log.kinds["preimages"].cut == {"time": 4}
     assert authored.log.predicted_seconds == pytest.approx(0.42)
     assert import_block(genesis, authored.block).root() == authored.log.state_root
@@ -64,5 +58,5 @@ def test_installed_model_over_budget_trims_and_warns(genesis, tmp_path, caplog) 
 
 def test_without_the_plugin_the_static_budget_applies(genesis) -> None:
     budget = AuthorBudget(bytes=1 << 20, items=1 << 10, gas=1 << 40, seconds=1e-9, unit_ms=10.0)
-    authored = author_block(genesis, 1, KEYS, pools(), budget, host=PluginHost(allow=["polkavm"]))
+    authored = author_block(genesis, 1, KEYS, dev_pools(TINY), budget, host=PluginHost(allow=["polkavm"]))
     assert len(authored.block.extrinsic.preimages) == 4 and authored.log.predicted_seconds is None
